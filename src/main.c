@@ -1,0 +1,6 @@
+#include <stdio.h>
+int main(void)
+{
+	puts("aftomato " AFTOMATO_VERSION);
+	return 0;
+}

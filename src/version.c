@@ -1,0 +1,6 @@
+#include "version.h"
+
+const char *version_string(void)
+{
+	return AFTOMATO_VERSION;
+}

@@ -1,0 +1,6 @@
+#include <ncurses.h>
+int console_placeholder(void);
+int console_placeholder(void)
+{
+	return 0;
+}
