@@ -254,7 +254,7 @@ static int s_apply_merges(struct s_loader *l, struct ytree_node *map)
 			for (size_t j = 0; j < v->nitems; j++)
 				if (s_merge_from(l, map, v->items[j], v->items[j]) < 0)
 					goto out;
-		} else if (s_merge_from(l, map, v, v) < 0) {
+		} else if (s_merge_from(l, map, v, old[i].key) < 0) {
 			goto out;
 		}
 	}
@@ -383,6 +383,10 @@ static int s_on_alias(struct s_loader *l, yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	struct ytree_node *n = s_find_anchor(l, name);
+	for (size_t i = 0; !n && i < l->depth; i++)
+		if (l->stack[i].anchor && strcmp(l->stack[i].anchor, name) == 0)
+			return s_error_at(l, ev->start_mark,
+					  "alias '%.100s' refers to a node that contains it", name);
 	if (!n)
 		return s_error_at(l, ev->start_mark, "undefined alias '%.100s'", name);
 	return s_attach(l, n);
