@@ -45,6 +45,7 @@ struct s_desc {
 	const struct ytree_node *yroot; /* YAML source, NULL for JSON */
 	struct s_seg path[4];
 	size_t depth;
+	bool at_key; /* messages point at the key of the last path step */
 	struct err *e;
 };
 
@@ -63,17 +64,25 @@ static void s_path_text(const struct s_desc *d, char *buf, size_t len)
 	}
 }
 
-/* The YAML node at the current path (NULL for JSON or when not found). */
+/* The YAML node at the current path (NULL for JSON or when not found); with
+ * d->at_key, the key node of the last step instead of its value. */
 static const struct ytree_node *s_node(const struct s_desc *d)
 {
 	const struct ytree_node *n = d->yroot;
 	for (size_t i = 0; n && i < d->depth; i++) {
-		if (d->path[i].key)
-			n = ytree_map_get(n, d->path[i].key);
-		else
-			n = n->kind == YTREE_SEQ && d->path[i].index < n->nitems
-				? n->items[d->path[i].index]
-				: NULL;
+		const struct s_seg *sg = &d->path[i];
+		if (!sg->key) {
+			n = n->kind == YTREE_SEQ && sg->index < n->nitems ? n->items[sg->index]
+									  : NULL;
+			continue;
+		}
+		const struct ytree_node *parent = n;
+		n = ytree_map_get(parent, sg->key);
+		if (n && d->at_key && i + 1 == d->depth)
+			for (size_t k = 0; k < parent->npairs; k++)
+				if (parent->pairs[k].value == n &&
+				    strcmp(parent->pairs[k].key->value, sg->key) == 0)
+					return parent->pairs[k].key;
 	}
 	return n;
 }
@@ -247,7 +256,8 @@ static char *s_env_text(struct s_desc *d, const json_t *v)
 	return out;
 }
 
-static int s_env_add(struct s_desc *d, struct project *p, const char *name, const json_t *v)
+/* Checks an environment variable name; the current path names it. */
+static int s_env_name(struct s_desc *d, const struct project *p, const char *name)
 {
 	static const char *const reserved[] = {"BUILD_ID", "PROJECT_KEY", "BRANCH_TO_BUILD",
 					       "ARTIFACTS_DIR"};
@@ -259,6 +269,12 @@ static int s_env_add(struct s_desc *d, struct project *p, const char *name, cons
 	for (size_t i = 0; i < p->env_count; i++)
 		if (strcmp(p->env[i].name, name) == 0)
 			return s_fail(d, "%.60s is set twice", name);
+	return 0;
+}
+
+/* Appends name=v; the current path names the value. */
+static int s_env_add(struct s_desc *d, struct project *p, const char *name, const json_t *v)
+{
 	struct project_env *env = realloc(p->env, (p->env_count + 1) * sizeof(*env));
 	if (!env)
 		return err_set(d->e, ERR_INTERNAL, "out of memory");
@@ -274,31 +290,35 @@ static int s_env_add(struct s_desc *d, struct project *p, const char *name, cons
 	return 0;
 }
 
+static int s_env_item(struct s_desc *d, const json_t *item, struct project *p)
+{
+	if (!json_is_object(item))
+		return s_fail(d, "expected a mapping with name and value, got %s", s_got(d, item));
+	const json_t *name = json_object_get(item, "name");
+	const json_t *value = json_object_get(item, "value");
+	if (!name)
+		return s_fail(d, "missing 'name'");
+	if (!value)
+		return s_fail(d, "missing 'value'");
+	s_push(d, "name", 0);
+	if (!json_is_string(name))
+		return s_fail(d, "expected a string, got %s", s_got(d, name));
+	if (s_env_name(d, p, json_string_value(name)) < 0)
+		return -1;
+	d->path[d->depth - 1].key = "value";
+	if (s_env_add(d, p, json_string_value(name), value) < 0)
+		return -1;
+	d->depth--;
+	return 0;
+}
+
 static int s_env_list(struct s_desc *d, const json_t *v, struct project *p)
 {
-	size_t i;
-	const json_t *item;
-	json_array_foreach(v, i, item)
-	{
+	for (size_t i = 0; i < json_array_size(v); i++) {
 		s_push(d, NULL, i);
-		if (!json_is_object(item))
-			return s_fail(d, "expected a mapping with name and value, got %s",
-				      s_got(d, item));
-		const json_t *name = json_object_get(item, "name");
-		const json_t *value = json_object_get(item, "value");
-		if (!name)
-			return s_fail(d, "missing 'name'");
-		s_push(d, "name", 0);
-		if (!json_is_string(name))
-			return s_fail(d, "expected a string, got %s", s_got(d, name));
-		d->depth--;
-		if (!value)
-			return s_fail(d, "missing 'value'");
-		s_push(d, "value", 0);
-		int rc = s_env_add(d, p, json_string_value(name), value);
-		d->depth -= 2;
-		if (rc < 0)
+		if (s_env_item(d, json_array_get(v, i), p) < 0)
 			return -1;
+		d->depth--;
 	}
 	return 0;
 }
@@ -318,6 +338,10 @@ static int s_env(struct s_desc *d, const json_t *root, struct project *p)
 		json_object_foreach((json_t *)v, k, val)
 		{
 			s_push(d, k, 0);
+			d->at_key = true;
+			if (s_env_name(d, p, k) < 0)
+				return -1;
+			d->at_key = false;
 			if (s_env_add(d, p, k, val) < 0)
 				return -1;
 			d->depth--;
@@ -472,14 +496,15 @@ int project_desc_sidecars(const char *key, struct project *p, char *const *names
 		for (size_t k = 0; k < json_array_size(p->sidecars); k++) {
 			json_t *other = json_array_get(p->sidecars, k);
 			if (strcmp(cname, json_string_value(json_object_get(other, "name"))) == 0) {
+				err_set(e, ERR_CONFIG,
+					"%.300s: container name '%.63s' is also used by %.250s",
+					shown, cname, strrchr(p->sidecar_paths[k], '/') + 1);
 				json_decref(c);
-				return err_set(e, ERR_CONFIG,
-					       "%.300s: container name '%.63s' is also used by "
-					       "%.250s",
-					       shown, cname, strrchr(p->sidecar_paths[k], '/') + 1);
+				return -1;
 			}
 		}
-		json_array_append_new(p->sidecars, c);
+		if (json_array_append_new(p->sidecars, c) < 0)
+			return err_set(e, ERR_INTERNAL, "out of memory");
 	}
 	return 0;
 }

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo building t/res_json

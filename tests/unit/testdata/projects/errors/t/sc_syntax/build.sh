@@ -1,0 +1,2 @@
+#!/bin/sh
+echo building t/sc_syntax
