@@ -165,7 +165,9 @@ const char *config_share_dir(void)
 	s_share_is_source = false;
 	const char *env = s_env("AFTOMATO_SHARE_DIR");
 	if (env) {
-		snprintf(s_share_buf, sizeof(s_share_buf), "%s", env);
+		char *abs = config_expand_path(env, NULL, NULL);
+		snprintf(s_share_buf, sizeof(s_share_buf), "%s", abs ? abs : env);
+		free(abs);
 		return s_share_buf;
 	}
 	char exe[PATH_MAX];

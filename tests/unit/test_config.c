@@ -379,6 +379,8 @@ static void test_share_dir(void **state)
 	assert_string_equal(themes, "/opt/aft/share/themes");
 	free(demo);
 	free(themes);
+	setenv("AFTOMATO_SHARE_DIR", "~/share/", 1); /* made absolute */
+	assert_string_equal(config_share_dir(), HOME "/share");
 	unsetenv("AFTOMATO_SHARE_DIR");
 
 	char share[1024];
