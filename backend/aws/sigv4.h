@@ -19,7 +19,9 @@
  * to libcurl. Then:
  *   - S3 rules: the canonical URI is the path as given (encoded once, never
  *     normalised). A path holding anything but unreserved bytes, '/' and %XX
- *     escapes is rejected, because it was not built with the encoder.
+ *     escapes with uppercase hex is rejected: it was not built with the encoder,
+ *     and S3 (which decodes and re-encodes the path) would compute another
+ *     signature. Keys must be UTF-8, as S3 requires.
  *   - other services: '.'/'..' segments are removed and repeated slashes collapsed
  *     (unless no_path_normalize), then the path is URI-encoded again keeping '/'
  *     (the "double encoding" rule: "%20" on the wire is "%2520" in the canonical URI).
