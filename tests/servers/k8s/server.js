@@ -161,6 +161,7 @@ async function main() {
   const o = parseArgs(process.argv);
   fs.mkdirSync(o.stateDir, { recursive: true });
   fs.rmSync(path.join(o.stateDir, 'ready'), { force: true });
+  fs.rmSync(path.join(o.stateDir, 'pods'), { recursive: true, force: true }); // state is in memory only
   makeCerts(o.stateDir);
   const tokenFile = makeTokens(o.stateDir);
   const config = { bookmarkIntervalMs: o.bookmarkIntervalMs, splitProbability: o.splitProbability, startDelayMs: o.startDelayMs, seed: o.seed };

@@ -101,9 +101,13 @@ class Api {
       let body;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         const raw = await readBody(req);
-        entry.contentType = req.headers['content-type'];
-        body = raw.length ? parseJson(raw) : undefined;
-        if (raw.length <= 65536) entry.body = body;
+        const ct = (entry.contentType = req.headers['content-type'] || '');
+        if (ct.includes('protobuf') || ct.includes('cbor')) {
+          body = { unsupportedContentType: ct.split(';')[0] };
+        } else {
+          body = raw.length ? parseJson(raw) : undefined;
+          if (raw.length <= 65536) entry.body = body;
+        }
       }
       const injected = this.faults.takeHttp(req.method, req.url);
       if (injected) throw injected;
@@ -191,6 +195,9 @@ class Api {
     if (!verb || (req.method === 'POST' && name)) throw errors.methodNotAllowed();
     if (sub === 'log' && req.method !== 'GET') throw errors.methodNotAllowed();
     this.auth.authorize(who, { verb, group, resource, subresource: sub, namespace: ns, name });
+    if (body && body.unsupportedContentType) {
+      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${body.unsupportedContentType})`);
+    }
     const dryRun = q.getAll('dryRun').includes('All');
     const accept = req.headers.accept || '';
     switch (verb) {

@@ -486,6 +486,7 @@ class PodRun {
     if (!child.pid) return undefined;
     c.state = 'running';
     c.reason = c.message = undefined;
+    if (this.phase === 'Pending') this.phase = 'Running';
     c.startedAt = rfc3339();
     this.event('Normal', 'Started', `Started container ${c.spec.name}`);
     this.sync();
