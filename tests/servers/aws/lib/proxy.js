@@ -16,9 +16,12 @@ const { send, pipeUpstream, applyFault, hasBody } = require('./respond');
 
 const DDB_MAX_BODY = 32 * 1024 * 1024;
 const S3RVER_KEY = 'S3RVER';
-// s3rver stores each key as files named after the key; a segment longer
-// than this makes the file name too long and crashes it (DESIGN.md §5).
-const S3RVER_MAX_SEGMENT_BYTES = 240;
+// s3rver stores an object as files named "<last segment>._S3rver_object",
+// "..._S3rver_metadata.json" inside directories named after the other key
+// segments; a name over 255 bytes makes it crash (DESIGN.md §5), and "." or
+// ".." segments would leave its data directory.
+const FS_NAME_MAX = 255;
+const S3RVER_SUFFIX_BYTES = '._S3rver_metadata.json'.length;
 
 // Holds a request body in memory up to memLimit bytes, then in a file.
 class Spool {
@@ -96,12 +99,23 @@ function s3UpstreamRequest(req) {
   return { url, headers };
 }
 
-function tooLongSegment(rawPath) {
+// Returns why s3rver cannot hold this key, or null.
+function s3rverUnsupportedKey(rawPath) {
+  let segs;
   try {
-    return rawPath.split('/').some((s) => Buffer.byteLength(decodeURIComponent(s)) > S3RVER_MAX_SEGMENT_BYTES);
+    segs = rawPath.split('/').slice(2).map(decodeURIComponent);
   } catch (e) {
-    return false;
+    return null;
   }
+  for (let i = 0; i < segs.length; i++) {
+    const last = i === segs.length - 1;
+    const limit = last ? FS_NAME_MAX - S3RVER_SUFFIX_BYTES : FS_NAME_MAX;
+    if (Buffer.byteLength(segs[i]) > limit) {
+      return `The test S3 server (s3rver) cannot store a key whose ${last ? 'last ' : ''}segment is longer than ${limit} bytes; real S3 can.`;
+    }
+    if (segs[i] === '.' || segs[i] === '..') return 'The test S3 server (s3rver) cannot store keys with "." or ".." segments; real S3 can.';
+  }
+  return null;
 }
 
 class Proxy {
@@ -149,9 +163,10 @@ class Proxy {
     const fault = st.faults.take({ backend: 's3', method: req.method, rawPath, rawQuery, target: null });
     if (await this.applyFault('s3', req, res, fault, entry)) return;
     if (!result.ok) return this.reject('s3', req, res, result, entry);
-    if (tooLongSegment(rawPath)) {
+    const unsupported = s3rverUnsupportedKey(rawPath);
+    if (unsupported) {
       entry.error_code = 'NotImplemented';
-      const resp = errors.s3Error(501, 'NotImplemented', `The test S3 server (s3rver) cannot store a key segment longer than ${S3RVER_MAX_SEGMENT_BYTES} bytes; real S3 can.`);
+      const resp = errors.s3Error(501, 'NotImplemented', unsupported);
       return send(res, resp, { entry, log: st.log, close: hasBody(req), method: req.method });
     }
     if (expectContinue) res.writeContinue();
