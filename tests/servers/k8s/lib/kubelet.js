@@ -518,8 +518,8 @@ class PodRun {
     c.message = message;
     if (!c.startedAt) c.startedAt = c.finishedAt;
     if (!c.finishedAt) c.finishedAt = rfc3339();
-    this.sync();
-    this.evaluate();
+    this.evaluate(); // when this ends the pod, one status update carries both
+    if (!this.finished) this.sync();
   }
 
   // The pod ends when its `build` container (or all containers when there

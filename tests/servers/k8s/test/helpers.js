@@ -37,6 +37,7 @@ class Instance {
     if (o.body !== undefined) {
       data = Buffer.from(typeof o.body === 'string' ? o.body : JSON.stringify(o.body));
       if (!headers['Content-Type']) headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = data.length; // DELETE is not chunked by default
     }
     const opts = { method, hostname: this.url.hostname, port: this.url.port, path: p, headers, ca: this.ca, agent: false };
     if (o.cert) {
