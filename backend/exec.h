@@ -44,6 +44,8 @@ struct executor;
 
 struct exec_ops {
 	const char *name; /* "local", "kubernetes": the record's `executor` */
+	/* Fills the executor's fields of a new record (executor, jobName). */
+	void (*prepare)(struct executor *x, struct build *b);
 	/* Starts a claimed build (status running in the store). */
 	int (*start)(struct executor *x, const struct build *b, const struct project *p,
 		     struct err *e);

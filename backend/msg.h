@@ -55,6 +55,7 @@ struct msg {
 	char *cursor;
 	char *triggered_by;
 	int limit;
+	bool recursive; /* artifacts list: every key, no "directories" */
 
 	/* results */
 	struct build *build;

@@ -1,0 +1,301 @@
+#include "logfeed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "archive.h"
+#include "datadir.h"
+#include "evloop.h"
+#include "fsutil.h"
+#include "logstore.h"
+#include "msg.h"
+#include "timeutil.h"
+#include "xmem.h"
+
+#define INFLATE_OUT_BYTES (1u << 20)
+#define LOCAL_READ_BYTES  (1u << 20)
+
+struct feed {
+	struct feed *next;
+	struct logfeed *owner;
+	char id[BUILD_ID_LEN + 1];
+	int opens;
+	struct logstore *log;
+	int64_t last_emit_ms;
+	struct evloop_timer *timer;
+	bool failed;
+	struct err err;
+	struct fetch *fetch;
+};
+
+/* An archived log being fetched and inflated into feed->log. */
+struct fetch {
+	struct feed *feed; /* NULL once the feed is gone: the fetch just ends */
+	z_stream z;
+	char *out;
+	int local_fd; /* reading a pending copy instead of the blob store */
+	char *local_path;
+	struct err err;
+	bool error;
+};
+
+struct logfeed {
+	struct evloop *loop;
+	char *data_dir;
+	logfeed_emit_fn emit;
+	void *ctx;
+	struct feed *feeds;
+};
+
+struct logfeed *logfeed_new(struct evloop *loop, const char *data_dir, logfeed_emit_fn emit,
+			    void *ctx)
+{
+	struct logfeed *f = xcalloc(1, sizeof(*f));
+	f->loop = loop;
+	f->data_dir = xstrdup(data_dir);
+	f->emit = emit;
+	f->ctx = ctx;
+	return f;
+}
+
+static void s_feed_free(struct logfeed *f, struct feed *fd)
+{
+	if (fd->timer)
+		evloop_timer_cancel(f->loop, fd->timer);
+	if (fd->fetch)
+		fd->fetch->feed = NULL;
+	logstore_unref(fd->log);
+	free(fd);
+}
+
+void logfeed_free(struct logfeed *f)
+{
+	if (!f)
+		return;
+	while (f->feeds) {
+		struct feed *fd = f->feeds;
+		f->feeds = fd->next;
+		s_feed_free(f, fd);
+	}
+	free(f->data_dir);
+	free(f);
+}
+
+static struct feed *s_find(struct logfeed *f, const char *id)
+{
+	for (struct feed *fd = f->feeds; fd; fd = fd->next)
+		if (strcmp(fd->id, id) == 0)
+			return fd;
+	return NULL;
+}
+
+void logfeed_open(struct logfeed *f, const char *id)
+{
+	struct feed *fd = s_find(f, id);
+	if (!fd) {
+		fd = xcalloc(1, sizeof(*fd));
+		fd->owner = f;
+		memcpy(fd->id, id, strnlen(id, BUILD_ID_LEN));
+		fd->next = f->feeds;
+		f->feeds = fd;
+	}
+	fd->opens++;
+}
+
+void logfeed_close(struct logfeed *f, const char *id)
+{
+	for (struct feed **pp = &f->feeds; *pp; pp = &(*pp)->next) {
+		struct feed *fd = *pp;
+		if (strcmp(fd->id, id) != 0)
+			continue;
+		if (--fd->opens <= 0) {
+			*pp = fd->next;
+			s_feed_free(f, fd);
+		}
+		return;
+	}
+}
+
+bool logfeed_is_open(struct logfeed *f, const char *id)
+{
+	return s_find(f, id) != NULL;
+}
+
+struct logstore *logfeed_get(struct logfeed *f, const char *id)
+{
+	struct feed *fd = s_find(f, id);
+	return fd ? fd->log : NULL;
+}
+
+static void s_emit(struct feed *fd)
+{
+	struct logfeed *f = fd->owner;
+	struct msg *m = msg_new(MSG_LOG_GREW);
+	m->build_ref = xstrdup(fd->id);
+	m->log = logstore_ref(fd->log);
+	m->done_bytes = logstore_byte_count(fd->log);
+	if (fd->failed) {
+		m->rc = -1;
+		m->err = fd->err;
+	}
+	fd->last_emit_ms = timeutil_mono_ms();
+	f->emit(f->ctx, m);
+}
+
+static void s_on_timer(void *arg)
+{
+	struct feed *fd = arg;
+	fd->timer = NULL;
+	s_emit(fd);
+}
+
+void logfeed_grew(struct logfeed *f, const char *id)
+{
+	struct feed *fd = s_find(f, id);
+	if (!fd || !fd->log)
+		return;
+	int64_t since = timeutil_mono_ms() - fd->last_emit_ms;
+	if (logstore_is_finished(fd->log) || since >= LOGFEED_MIN_INTERVAL_MS) {
+		if (fd->timer) {
+			evloop_timer_cancel(f->loop, fd->timer);
+			fd->timer = NULL;
+		}
+		s_emit(fd);
+	} else if (!fd->timer) {
+		fd->timer = evloop_timer(f->loop, LOGFEED_MIN_INTERVAL_MS - since, s_on_timer, fd);
+	}
+}
+
+void logfeed_set(struct logfeed *f, const char *id, struct logstore *ls)
+{
+	struct feed *fd = s_find(f, id);
+	if (!fd || fd->log == ls)
+		return;
+	logstore_unref(fd->log);
+	fd->log = logstore_ref(ls);
+	s_emit(fd);
+}
+
+/* --- fetching archived logs ---------------------------------------------- */
+
+static void s_fetch_end(struct fetch *ft, int rc, const struct err *e)
+{
+	struct feed *fd = ft->feed;
+	if (fd) {
+		fd->fetch = NULL;
+		if (rc < 0) {
+			fd->failed = true;
+			fd->err = *e;
+		}
+		logstore_finish(fd->log);
+		logfeed_grew(fd->owner, fd->id);
+	}
+	inflateEnd(&ft->z);
+	if (ft->local_fd >= 0)
+		close(ft->local_fd);
+	free(ft->local_path);
+	free(ft->out);
+	free(ft);
+}
+
+/* Inflates a slice of compressed bytes into the feed's log. */
+static int s_inflate(struct fetch *ft, const char *buf, size_t len, struct err *e)
+{
+	ft->z.next_in = (Bytef *)buf;
+	ft->z.avail_in = (uInt)len;
+	while (ft->z.avail_in > 0) {
+		ft->z.next_out = (Bytef *)ft->out;
+		ft->z.avail_out = INFLATE_OUT_BYTES;
+		int zr = inflate(&ft->z, Z_NO_FLUSH);
+		size_t have = INFLATE_OUT_BYTES - ft->z.avail_out;
+		if (have && ft->feed &&
+		    logstore_append(ft->feed->log, ft->out, have, LOGSTORE_NOW, e) < 0)
+			return -1;
+		if (zr == Z_STREAM_END)
+			inflateReset(&ft->z); /* another gzip member may follow */
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			return err_set(e, ERR_PROTO, "the archived console log is not valid gzip");
+		else if (have == 0 && zr == Z_BUF_ERROR)
+			break;
+	}
+	return 0;
+}
+
+static int s_on_data(void *ctx, const char *buf, size_t len)
+{
+	struct fetch *ft = ctx;
+	if (!ft->feed)
+		return -1;
+	if (s_inflate(ft, buf, len, &ft->err) < 0) {
+		ft->error = true;
+		return -1;
+	}
+	logfeed_grew(ft->feed->owner, ft->feed->id);
+	return 0;
+}
+
+static void s_on_done(void *ctx, struct blob_reply *r)
+{
+	struct fetch *ft = ctx;
+	if (ft->error)
+		s_fetch_end(ft, -1, &ft->err);
+	else
+		s_fetch_end(ft, r->rc, &r->err);
+}
+
+static void s_local_slice(void *arg)
+{
+	struct fetch *ft = arg;
+	char *buf = xmalloc(LOCAL_READ_BYTES);
+	ssize_t n = ft->feed ? read(ft->local_fd, buf, LOCAL_READ_BYTES) : 0;
+	struct err e = {0};
+	int rc = 0;
+	if (n < 0)
+		rc = err_errno(&e, errno, "cannot read %.300s", ft->local_path);
+	else if (n > 0 && s_on_data(ft, buf, (size_t)n) < 0)
+		rc = -1, e = ft->err;
+	free(buf);
+	if (n > 0 && rc == 0) {
+		evloop_timer(ft->feed->owner->loop, 0, s_local_slice, ft);
+		return;
+	}
+	s_fetch_end(ft, rc, &e);
+}
+
+void logfeed_fetch(struct logfeed *f, struct blob *blob, const struct build *b)
+{
+	struct feed *fd = s_find(f, b->id);
+	if (!fd || fd->fetch)
+		return;
+	struct err e = {0};
+	char *cache = datadir_cache_log(f->data_dir, b->id);
+	struct logstore *ls = NULL;
+	if (fsutil_mkdir_parent(cache, 0700, &e) == 0)
+		ls = logstore_open(cache, LOGSTORE_WRITE | LOGSTORE_TRUNCATE | LOGSTORE_TEMPORARY, &e);
+	free(cache);
+	if (!ls) {
+		fd->failed = true;
+		fd->err = e;
+		return;
+	}
+	logfeed_set(f, b->id, ls);
+	logstore_unref(ls);
+	struct fetch *ft = xcalloc(1, sizeof(*ft));
+	ft->feed = fd;
+	ft->local_fd = -1;
+	ft->out = xmalloc(INFLATE_OUT_BYTES);
+	inflateInit2(&ft->z, 15 + 32);
+	fd->fetch = ft;
+	ft->local_path = archive_pending_log(f->data_dir, b->id);
+	if (ft->local_path && (ft->local_fd = open(ft->local_path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		evloop_timer(f->loop, 0, s_local_slice, ft);
+		return;
+	}
+	char *key = b->log_key ? xstrdup(b->log_key) : build_log_key(b->project_key, b->id);
+	blob->ops->get(blob, BLOB_LOGS, key, 0, 0, s_on_data, s_on_done, ft);
+	free(key);
+}

@@ -1,0 +1,281 @@
+/* cli_build: the subcommands that start, follow and stop builds. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fsutil.h"
+#include "logstore.h"
+#include "msg.h"
+#include "worker.h"
+#include "xmem.h"
+
+#define COPY_BYTES       (256u * 1024u)
+#define CANCEL_WAIT_MS   60000
+
+/* Following a build: its log bytes to stdout until the log is complete and
+ * the record final. */
+struct follow {
+	struct cli *c;
+	char id[BUILD_ID_LEN + 1];
+	struct logstore *log;
+	uint64_t printed;
+	bool log_done, final, stdout_gone;
+	struct build *build;
+	struct err log_err;
+	bool log_failed;
+	char *buf;
+};
+
+static void s_copy(struct follow *f)
+{
+	if (!f->log || f->stdout_gone)
+		return;
+	for (;;) {
+		size_t n = 0;
+		struct err e = {0};
+		if (logstore_read_bytes(f->log, f->printed, f->buf, COPY_BYTES, &n, &e) < 0 || n == 0)
+			return;
+		if (fsutil_write_full(1, f->buf, n) < 0) {
+			f->stdout_gone = true; /* e.g. piped into head */
+			return;
+		}
+		f->printed += n;
+	}
+}
+
+static void s_take_build(struct follow *f, struct build *b)
+{
+	build_free(f->build);
+	f->build = b;
+	f->final = !build_status_active(b->status);
+}
+
+static void s_on_event(struct follow *f, struct msg *m)
+{
+	if (m->type == MSG_LOG_GREW && m->build_ref && strcmp(m->build_ref, f->id) == 0) {
+		if (m->log && m->log != f->log) {
+			logstore_unref(f->log);
+			f->log = m->log;
+			m->log = NULL;
+		}
+		if (m->rc < 0) {
+			f->log_failed = true;
+			f->log_err = m->err;
+		}
+		s_copy(f);
+		if (f->log && logstore_is_finished(f->log)) {
+			s_copy(f);
+			f->log_done = true;
+		}
+	} else if (m->type == MSG_BUILD_CHANGED && strcmp(m->build->id, f->id) == 0) {
+		s_take_build(f, m->build);
+		m->build = NULL;
+	} else if (m->type == MSG_NOTICE) {
+		fprintf(stderr, "aftomato: %s\n", m->err.msg);
+	}
+}
+
+static int s_summary(struct follow *f)
+{
+	if (f->log_failed)
+		return cli_fail(&f->log_err);
+	struct build *b = f->build;
+	int status = build_exit_code(b->status);
+	if (b->status == BUILD_SUCCEEDED)
+		return status;
+	fprintf(stderr, "aftomato: build %.8s %s%s%s\n", b->id, build_status_name(b->status),
+		b->status_message ? ": " : "", b->status_message ? b->status_message : "");
+	return status;
+}
+
+/* Streams the log of build id; with wait_end, until the build has ended. */
+static int s_follow(struct cli *c, const char *ref, bool wait_end)
+{
+	struct follow f = {.c = c, .buf = xmalloc(COPY_BYTES)};
+	struct msg *m = msg_new(MSG_LOG_OPEN);
+	m->build_ref = xstrdup(ref);
+	struct msg *r = cli_call(c, m);
+	int rc;
+	if (!r) {
+		rc = CLI_EXIT_INTERRUPT;
+		goto out;
+	}
+	if (r->rc < 0) {
+		rc = cli_fail(&r->err);
+		msg_free(r);
+		goto out;
+	}
+	memcpy(f.id, r->build->id, sizeof(f.id));
+	s_take_build(&f, r->build);
+	r->build = NULL;
+	f.log = r->log;
+	r->log = NULL;
+	msg_free(r);
+	s_copy(&f);
+	/* Without --follow, a live log is shown as it is now; an archived log is
+	 * shown whole once fetched. */
+	bool snapshot = !wait_end && build_status_active(f.build->status);
+	if (f.log && logstore_is_finished(f.log))
+		f.log_done = true;
+	while (!snapshot && !(f.log_done && (f.final || !wait_end)) && !f.stdout_gone) {
+		struct msg *ev = cli_next(c, -1);
+		if (!ev) {
+			if (c->interrupted)
+				break;
+			continue;
+		}
+		s_on_event(&f, ev);
+		msg_free(ev);
+	}
+	if (c->interrupted) {
+		fprintf(stderr, "aftomato: stopped following; build %.8s goes on (aftomato logs %.8s "
+			"--follow)\n", f.id, f.id);
+		rc = CLI_EXIT_INTERRUPT;
+	} else if (f.stdout_gone || !wait_end) {
+		rc = f.log_failed ? cli_fail(&f.log_err) : CLI_EXIT_OK;
+	} else {
+		rc = s_summary(&f);
+	}
+	m = msg_new(MSG_LOG_CLOSE);
+	m->build_ref = xstrdup(f.id);
+	worker_send(c->worker, m);
+out:
+	logstore_unref(f.log);
+	build_free(f.build);
+	free(f.buf);
+	return rc;
+}
+
+static int s_start(struct cli *c, struct msg *m, bool follow)
+{
+	m->triggered_by = cli_who();
+	struct msg *r = cli_call(c, m);
+	if (!r)
+		return CLI_EXIT_INTERRUPT;
+	if (r->rc < 0) {
+		int rc = cli_fail(&r->err);
+		msg_free(r);
+		return rc;
+	}
+	char id[BUILD_ID_LEN + 1];
+	memcpy(id, r->build->id, sizeof(id));
+	printf("%s\n", id);
+	fflush(stdout);
+	msg_free(r);
+	return follow ? s_follow(c, id, true) : CLI_EXIT_OK;
+}
+
+static const struct option s_build_opts[] = {
+	{"branch", required_argument, NULL, 'b'},
+	{"follow", no_argument, NULL, 'f'},
+	{NULL, 0, NULL, 0},
+};
+
+/* getopt over argv[0..argc) where argv[0] is the first argument, not a
+ * program name: shift by one. */
+static int s_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	return getopt_long(argc + 1, argv - 1, shortopts, longopts, NULL);
+}
+
+int cli_build_build(struct cli *c, int argc, char **argv)
+{
+	const char *branch = NULL;
+	bool follow = false;
+	int o;
+	optind = 0;
+	while ((o = s_getopt(argc, argv, "b:f", s_build_opts)) != -1) {
+		if (o == 'b')
+			branch = optarg;
+		else if (o == 'f')
+			follow = true;
+		else
+			return CLI_EXIT_USAGE;
+	}
+	int rest = argc + 1 - optind;
+	if (rest != 1)
+		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato build PROJECT [--branch REF] "
+			       "[--follow]");
+	struct msg *m = msg_new(MSG_BUILD_START);
+	m->project = xstrdup(argv[optind - 1]);
+	m->branch = xstrdup(branch);
+	return s_start(c, m, follow);
+}
+
+int cli_build_retrigger(struct cli *c, int argc, char **argv)
+{
+	bool follow = false;
+	int o;
+	optind = 0;
+	while ((o = s_getopt(argc, argv, "f", s_build_opts + 1)) != -1) {
+		if (o == 'f')
+			follow = true;
+		else
+			return CLI_EXIT_USAGE;
+	}
+	if (argc + 1 - optind != 1)
+		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato retrigger BUILD [--follow]");
+	struct msg *m = msg_new(MSG_RETRIGGER);
+	m->build_ref = xstrdup(argv[optind - 1]);
+	return s_start(c, m, follow);
+}
+
+int cli_build_logs(struct cli *c, int argc, char **argv)
+{
+	bool follow = false;
+	int o;
+	optind = 0;
+	while ((o = s_getopt(argc, argv, "f", s_build_opts + 1)) != -1) {
+		if (o == 'f')
+			follow = true;
+		else
+			return CLI_EXIT_USAGE;
+	}
+	if (argc + 1 - optind != 1)
+		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato logs BUILD [--follow]");
+	return s_follow(c, argv[optind - 1], follow);
+}
+
+int cli_build_cancel(struct cli *c, int argc, char **argv)
+{
+	if (argc != 1)
+		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato cancel BUILD");
+	struct msg *m = msg_new(MSG_CANCEL);
+	m->build_ref = xstrdup(argv[0]);
+	struct msg *r = cli_call(c, m);
+	if (!r)
+		return CLI_EXIT_INTERRUPT;
+	if (r->rc < 0) {
+		int rc = cli_fail(&r->err);
+		msg_free(r);
+		return rc;
+	}
+	struct build *b = r->build;
+	r->build = NULL;
+	msg_free(r);
+	/* A running build stops after SIGTERM (or SIGKILL after the grace
+	 * period): wait for its end so the answer is the real outcome. */
+	while (build_status_active(b->status)) {
+		struct msg *ev = cli_next(c, CANCEL_WAIT_MS);
+		if (!ev)
+			break;
+		if (ev->type == MSG_BUILD_CHANGED && strcmp(ev->build->id, b->id) == 0) {
+			build_free(b);
+			b = ev->build;
+			ev->build = NULL;
+		}
+		msg_free(ev);
+	}
+	int rc = CLI_EXIT_OK;
+	if (build_status_active(b->status))
+		rc = cli_failf(CLI_EXIT_FAILED, "build %.8s was asked to stop but is still %s",
+			       b->id, build_status_name(b->status));
+	else
+		printf("%s %s\n", b->id, build_status_name(b->status));
+	build_free(b);
+	return rc;
+}

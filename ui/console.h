@@ -1,0 +1,13 @@
+/* console: the ncurses operator console. */
+#ifndef AFTOMATO_CONSOLE_H
+#define AFTOMATO_CONSOLE_H
+
+#include "profile.h"
+
+struct worker;
+
+/* Runs the console on a started worker until the user quits; sig_fd is a
+ * signalfd for SIGINT/SIGTERM/SIGHUP. Returns the exit status. */
+int console_run(struct worker *w, const struct profile *p, int sig_fd);
+
+#endif
