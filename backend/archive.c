@@ -276,7 +276,7 @@ void archive_start(struct evloop *loop, struct blob *blob, const char *data_dir,
 		err_errno(&e, errno, "cannot write %.300s", tmp);
 		goto fail;
 	}
-	if (deflateInit2(&j->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	if (deflateInit2(&j->z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK) {
 		err_set(&e, ERR_INTERNAL, "cannot start compression");
 		goto fail;

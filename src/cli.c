@@ -260,8 +260,11 @@ int cli_main(int argc, char **argv)
 		rc = s_reconcile(&c);
 	else if (found)
 		rc = found->fn(&c, argc - i - 1, argv + i + 1);
-	else
-		rc = console_run(c.worker, &c.profile, c.sig_fd);
+	else {
+		char *who = cli_who();
+		rc = console_run(c.worker, &c.profile, c.sig_fd, who);
+		free(who);
+	}
 out:
 	worker_stop(c.worker, reconcile ? RECONCILE_DRAIN_MS : STOP_DRAIN_MS);
 	profile_cleanup(&c.profile);

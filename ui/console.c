@@ -25,8 +25,9 @@ static void s_draw(const struct profile *p, const struct project_list *l, const 
 	refresh();
 }
 
-int console_run(struct worker *w, const struct profile *p, int sig_fd)
+int console_run(struct worker *w, const struct profile *p, int sig_fd, const char *who)
 {
+	(void)who;
 	setlocale(LC_ALL, "");
 	initscr();
 	cbreak();

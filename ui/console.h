@@ -6,8 +6,9 @@
 
 struct worker;
 
-/* Runs the console on a started worker until the user quits; sig_fd is a
- * signalfd for SIGINT/SIGTERM/SIGHUP. Returns the exit status. */
-int console_run(struct worker *w, const struct profile *p, int sig_fd);
+/* Runs the console on a started worker until the user quits. sig_fd is a
+ * signalfd for SIGINT/SIGTERM/SIGHUP (blocked in every thread); who is the
+ * "user@host" recorded as triggeredBy. Returns the exit status. */
+int console_run(struct worker *w, const struct profile *p, int sig_fd, const char *who);
 
 #endif
