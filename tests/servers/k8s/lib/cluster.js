@@ -3,7 +3,6 @@
 // update, patch, delete with propagation policies, the garbage collector
 // (ownerReferences), namespace termination and Event recording.
 
-const crypto = require('crypto');
 const R = require('./resources');
 const { Store } = require('./store');
 const { errors, rfc3339, uid, clone, generateName } = require('./util');
@@ -356,16 +355,25 @@ class Cluster {
 
   // ---- events ------------------------------------------------------------------
 
+  // Event names end in the hex nanosecond time (as client-go names them),
+  // so name order is creation order.
+  _eventSuffix() {
+    let ns = require('./util').nowNs();
+    if (this.lastEventNs !== undefined && ns <= this.lastEventNs) ns = this.lastEventNs + 1n;
+    this.lastEventNs = ns;
+    return ns.toString(16);
+  }
+
   recordEvent(res, obj, type, reason, message, component) {
     const m = obj.metadata;
     if (!m.namespace || !this.store.get(NAMESPACES, '', m.namespace)) return;
     const now = rfc3339();
     const ev = {
-      metadata: { name: `${m.name}.${crypto.randomBytes(8).toString('hex')}`, namespace: m.namespace },
+      metadata: { name: `${m.name}.${this._eventSuffix()}`, namespace: m.namespace },
       involvedObject: { kind: res.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: res.apiVersion, resourceVersion: m.resourceVersion },
       reason,
       message,
-      source: { component: component || 'kubelet', host: component === 'kubelet' ? 'aftomato-node' : undefined },
+      source: component === 'kubelet' ? { component, host: 'aftomato-node' } : { component: component || 'kubelet' },
       firstTimestamp: now,
       lastTimestamp: now,
       count: 1,

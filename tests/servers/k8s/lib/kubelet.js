@@ -128,9 +128,9 @@ class PodRun {
     this.timers.add(t);
   }
 
-  event(type, reason, message) {
+  event(type, reason, message, component) {
     const p = this.pod();
-    if (p) this.cluster.recordEvent(PODS, p, type, reason, message, 'kubelet');
+    if (p) this.cluster.recordEvent(PODS, p, type, reason, message, component || 'kubelet');
   }
 
   setCondition(type, status, reason, message) {
@@ -207,7 +207,7 @@ class PodRun {
       this.setCondition('PodScheduled', 'True');
       this.k.store.update(PODS, next);
       this.sync();
-      this.event('Normal', 'Scheduled', `Successfully assigned ${this.ns}/${this.name} to ${NODE_NAME}`);
+      this.event('Normal', 'Scheduled', `Successfully assigned ${this.ns}/${this.name} to ${NODE_NAME}`, 'default-scheduler');
       this.later(this.k.opts.startDelayMs, () => this.admit());
     });
   }
