@@ -153,6 +153,42 @@ static int s_artifacts(struct cli *c, int argc, char **argv)
 	return cli_show_artifacts(c, argc, argv);
 }
 
+static char *s_state_dir(void)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/aftomato", xdg);
+	const char *home = getenv("HOME");
+	return xasprintf("%s/.local/state/aftomato", home ? home : "/tmp");
+}
+
+static int s_console(struct cli *c)
+{
+	char *who = cli_who();
+	char *user_themes = config_user_themes_dir();
+	char *shipped_themes = config_themes_dir();
+	char *state = s_state_dir();
+	const char *dirs[3] = {NULL, NULL, NULL};
+	int n = 0;
+	if (user_themes)
+		dirs[n++] = user_themes;
+	if (shipped_themes)
+		dirs[n++] = shipped_themes;
+	struct console_opts o = {
+		.profile = &c->profile,
+		.sig_fd = c->sig_fd,
+		.who = who,
+		.theme_dirs = dirs,
+		.state_dir = state,
+	};
+	int rc = console_run(c->worker, &o);
+	free(who);
+	free(user_themes);
+	free(shipped_themes);
+	free(state);
+	return rc;
+}
+
 struct s_cmd {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
@@ -260,11 +296,8 @@ int cli_main(int argc, char **argv)
 		rc = s_reconcile(&c);
 	else if (found)
 		rc = found->fn(&c, argc - i - 1, argv + i + 1);
-	else {
-		char *who = cli_who();
-		rc = console_run(c.worker, &c.profile, c.sig_fd, who);
-		free(who);
-	}
+	else
+		rc = s_console(&c);
 out:
 	worker_stop(c.worker, reconcile ? RECONCILE_DRAIN_MS : STOP_DRAIN_MS);
 	profile_cleanup(&c.profile);

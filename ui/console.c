@@ -25,9 +25,10 @@ static void s_draw(const struct profile *p, const struct project_list *l, const 
 	refresh();
 }
 
-int console_run(struct worker *w, const struct profile *p, int sig_fd, const char *who)
+int console_run(struct worker *w, const struct console_opts *o)
 {
-	(void)who;
+	const struct profile *p = o->profile;
+	int sig_fd = o->sig_fd;
 	setlocale(LC_ALL, "");
 	initscr();
 	cbreak();

@@ -6,9 +6,18 @@
 
 struct worker;
 
-/* Runs the console on a started worker until the user quits. sig_fd is a
- * signalfd for SIGINT/SIGTERM/SIGHUP (blocked in every thread); who is the
- * "user@host" recorded as triggeredBy. Returns the exit status. */
-int console_run(struct worker *w, const struct profile *p, int sig_fd, const char *who);
+struct console_opts {
+	const struct profile *profile;
+	int sig_fd;      /* signalfd for SIGINT/SIGTERM/SIGHUP (blocked in every thread) */
+	const char *who; /* "user@host", recorded as triggeredBy */
+	/* Where themes are looked up, in order (the user's directory first, then
+	 * the shipped one); NULL-terminated. */
+	const char *const *theme_dirs;
+	const char *state_dir; /* $XDG_STATE_HOME/aftomato: prompt history */
+};
+
+/* Runs the console on a started worker until the user quits. Returns the exit
+ * status. */
+int console_run(struct worker *w, const struct console_opts *o);
 
 #endif
