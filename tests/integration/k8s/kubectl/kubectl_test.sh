@@ -117,6 +117,12 @@ k --context certuser delete job guarded --cascade=foreground >"$tmp/cert-del" 2>
 curl -fsS "$K8S_TEST_ADMIN_URL/requests?method=DELETE&path=/jobs/guarded" >"$tmp/reqs2"
 expect_grep "$tmp/reqs2" '"user":"certuser","status":200' "delete recorded as certuser"
 
+step "imperative create (protobuf bodies): secret, configmap"
+k create secret generic creds --from-literal=key=s3cr3t >"$tmp/secret" 2>&1 || { cat "$tmp/secret"; fail "create secret"; }
+[ "$(k get secret creds -o jsonpath='{.data.key}')" = "$(printf s3cr3t | base64)" ] || fail "secret data"
+k create configmap settings --from-literal=mode=fast >/dev/null
+[ "$(k get configmap settings -o jsonpath='{.data.mode}')" = fast ] || fail "configmap data"
+
 step "an expired token is refused"
 curl -fsS -X POST "$K8S_TEST_ADMIN_URL/tokens/expire" -d '{"user":"tester"}' >/dev/null
 if k get pods >"$tmp/expired" 2>&1; then fail "expired token accepted"; fi

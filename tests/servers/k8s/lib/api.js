@@ -10,6 +10,7 @@ const { StreamOut } = require('./faults');
 const { WatchStream } = require('./watch');
 const { toTable, wantsTable } = require('./table');
 const { serveLog } = require('./logs');
+const { decodeObject } = require('./protobuf');
 const { parseLabelSelector, parseFieldSelector } = require('./selectors');
 const { ApiError, errors, parseTimeNs, nowNs } = require('./util');
 
@@ -103,7 +104,7 @@ class Api {
         const raw = await readBody(req);
         const ct = (entry.contentType = req.headers['content-type'] || '');
         if (ct.includes('protobuf') || ct.includes('cbor')) {
-          body = { unsupportedContentType: ct.split(';')[0] };
+          body = { unsupportedContentType: ct.split(';')[0], raw };
         } else {
           body = raw.length ? parseJson(raw) : undefined;
           if (raw.length <= 65536) entry.body = body;
@@ -195,6 +196,10 @@ class Api {
     if (!verb || (req.method === 'POST' && name)) throw errors.methodNotAllowed();
     if (sub === 'log' && req.method !== 'GET') throw errors.methodNotAllowed();
     this.auth.authorize(who, { verb, group, resource, subresource: sub, namespace: ns, name });
+    if (body && body.unsupportedContentType && (verb === 'create' || verb === 'update') && body.unsupportedContentType.includes('protobuf')) {
+      const decoded = decodeObject(body.raw, r.kind);
+      if (decoded) body = decoded;
+    }
     if (body && body.unsupportedContentType) {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${body.unsupportedContentType})`);
     }
