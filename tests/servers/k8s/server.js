@@ -3,13 +3,14 @@
 // Kubernetes-API-compatible test server. Usage:
 //   node server.js --state-dir DIR [--port 0] [--admin-port 0] [--seed N]
 //        [--start-delay-ms 200] [--bookmark-interval-ms 2000]
-//        [--split-probability 0.3] [--history 5000]
+//        [--split-probability 0.3] [--history 5000] [--no-http2]
 // Generates a CA, server and client certificates and a token (openssl CLI)
 // in DIR, listens on 127.0.0.1 (HTTPS API + plain HTTP admin endpoint) and
 // writes DIR/kubeconfig, DIR/kubeconfig-inline, DIR/env and DIR/ready.
 
 const fs = require('fs');
 const path = require('path');
+const http2 = require('http2');
 const https = require('https');
 const crypto = require('crypto');
 const { execFileSync } = require('child_process');
@@ -23,7 +24,7 @@ const { Api } = require('./lib/api');
 const { createAdminServer } = require('./lib/admin');
 
 function parseArgs(argv) {
-  const o = { port: 0, adminPort: 0, seed: 0, startDelayMs: 200, bookmarkIntervalMs: 2000, splitProbability: 0.3, history: 5000, host: '127.0.0.1' };
+  const o = { port: 0, adminPort: 0, seed: 0, startDelayMs: 200, bookmarkIntervalMs: 2000, splitProbability: 0.3, history: 5000, host: '127.0.0.1', http2: true };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -39,6 +40,7 @@ function parseArgs(argv) {
     else if (a === '--bookmark-interval-ms') o.bookmarkIntervalMs = Number(take());
     else if (a === '--split-probability') o.splitProbability = Number(take());
     else if (a === '--history') o.history = Number(take());
+    else if (a === '--no-http2') o.http2 = false;
     else {
       process.stderr.write(`k8s-server: unknown argument ${a}\n`);
       process.exit(2);
@@ -176,14 +178,18 @@ async function main() {
     cluster.createObject(NAMESPACES, '', { metadata: { name: ns } });
   }
   const api = new Api({ cluster, kubelet, auth, faults, config, serverAddress: '' });
-  const server = https.createServer({
+  // HTTP/2 (ALPN h2) like a real API server, HTTP/1.1 for clients without
+  // it; --no-http2 serves HTTP/1.1 only.
+  const tlsOpts = {
+    allowHTTP1: true,
     key: fs.readFileSync(path.join(o.stateDir, 'server.key')),
     cert: fs.readFileSync(path.join(o.stateDir, 'server.crt')),
     ca: caPem,
     requestCert: true,
     rejectUnauthorized: false,
-  }, (req, res) => api.handle(req, res));
-  server.keepAliveTimeout = 60000;
+  };
+  const handler = (req, res) => api.handle(req, res);
+  const server = o.http2 ? http2.createSecureServer(tlsOpts, handler) : https.createServer(tlsOpts, handler);
   const apiPort = await listen(server, o.port, o.host);
   kubeletOpts.apiPort = apiPort;
   api.serverAddress = `${o.host}:${apiPort}`;

@@ -42,6 +42,15 @@ function withKind(res, obj) {
   return Object.assign({ kind: res.kind, apiVersion: res.apiVersion }, obj);
 }
 
+// Streams go out as soon as written (HTTP/1.1 responses are chunked).
+function noDelay(res) {
+  try {
+    if (res.socket && !res.stream) res.socket.setNoDelay(true);
+  } catch (e) {
+    /* not a plain socket */
+  }
+}
+
 function boolParam(v) {
   return v === 'true' || v === '1';
 }
@@ -318,8 +327,8 @@ class Api {
     const bookmarks = boolParam(q.get('allowWatchBookmarks'));
     const initial = boolParam(q.get('sendInitialEvents'));
     if (rvText && rvText !== '0' && !/^\d+$/.test(rvText)) throw errors.badRequest(`invalid resource version: ${rvText}`);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked', 'Audit-Id': crypto.randomUUID() });
-    if (res.socket) res.socket.setNoDelay(true);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Audit-Id': crypto.randomUUID() });
+    noDelay(res);
     const out = new StreamOut(res, this.faults.takeCut('watch'));
     const ws = new WatchStream(out, {
       res: r, table: wantsTable(accept), includeObject: q.get('includeObject') || 'Metadata', rng: this.rng,
@@ -392,8 +401,8 @@ class Api {
       opts.sinceNs = opts.minNs;
     }
     if (opts.limitBytes !== null && opts.limitBytes < 1) throw errors.badRequest('limitBytes must be greater than 0');
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
-    if (res.socket) res.socket.setNoDelay(true);
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
+    noDelay(res);
     const out = new StreamOut(res, this.faults.takeCut('log'));
     return serveLog(log, out, opts);
   }

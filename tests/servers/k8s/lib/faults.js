@@ -118,8 +118,10 @@ class StreamOut {
       this.bytes += part.length;
       this.cut = true;
       const sock = this.res.socket;
+      const stream = this.res.stream; // HTTP/2: reset this stream only
       const kill = () => {
-        if (sock) sock.destroy();
+        if (stream) stream.close(require('http2').constants.NGHTTP2_INTERNAL_ERROR);
+        else if (sock) sock.destroy();
         else this.res.destroy();
       };
       if (part.length > 0) this.res.write(part, () => setTimeout(kill, 20));

@@ -112,3 +112,37 @@ test('RBAC: forbidden verbs get the real 403 shape', async () => {
   const ns = await k.get('/api/v1/namespaces/nope', { token: null });
   assert.strictEqual(ns.json.message, 'namespaces "nope" is forbidden: User "system:anonymous" cannot get resource "namespaces" in API group "" at the cluster scope');
 });
+
+test('HTTP/2: a cut resets only its stream; the session keeps serving', async () => {
+  const http2 = require('http2');
+  await k.job('h2cut', simpleJob('seq 1 3000'));
+  await k.jobDone('h2cut');
+  const pod = (await k.podsOf('h2cut'))[0];
+  const session = http2.connect(k.env.K8S_TEST_URL, { ca: k.ca });
+  const get = (p) => new Promise((resolve) => {
+    const st = session.request({ ':path': p, authorization: `Bearer ${k.token}` });
+    const chunks = [];
+    let status = 0;
+    st.on('response', (h) => {
+      status = h[':status'];
+    });
+    st.on('data', (d) => chunks.push(d));
+    st.on('error', () => {}); // a reset stream reports its rstCode on close
+    st.on('close', () => resolve({ status, body: Buffer.concat(chunks), rstCode: st.rstCode }));
+    st.end();
+  });
+  try {
+    await k.admin('POST', '/faults/cut', { kind: 'log', count: 1, afterBytes: 500 });
+    const cut = await get(`${k.nsPath('pods', pod.metadata.name)}/log?follow=true`);
+    assert.strictEqual(cut.status, 200);
+    assert.strictEqual(cut.body.length, 500);
+    assert.strictEqual(cut.rstCode, http2.constants.NGHTTP2_INTERNAL_ERROR);
+    const whole = await get(`${k.nsPath('pods', pod.metadata.name)}/log`);
+    assert.strictEqual(whole.rstCode, http2.constants.NGHTTP2_NO_ERROR);
+    assert.strictEqual(whole.body.toString().split('\n').length, 3001);
+    const v = await get('/version');
+    assert.strictEqual(JSON.parse(v.body).gitVersion, 'v1.32.0');
+  } finally {
+    session.close();
+  }
+});
