@@ -202,8 +202,15 @@ async function main() {
     api.closeWatches();
     server.close();
     admin.close();
-    setTimeout(() => process.exit(0), 200);
+    setTimeout(() => {
+      // pod work dirs and logs die with the in-memory state
+      fs.rmSync(path.join(o.stateDir, 'pods'), { recursive: true, force: true });
+      process.exit(0);
+    }, 200);
   };
+  // A bug in one handler must not take the shared fixture down: log it.
+  process.on('uncaughtException', (e) => process.stderr.write(`k8s-server: uncaught: ${e.stack || e}\n`));
+  process.on('unhandledRejection', (e) => process.stderr.write(`k8s-server: unhandled rejection: ${(e && e.stack) || e}\n`));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
