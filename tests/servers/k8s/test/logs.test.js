@@ -68,7 +68,7 @@ test('timestamps and sinceTime resume without losing lines (one-second resolutio
 });
 
 test('tailLines, limitBytes and sinceSeconds', async () => {
-  await k.job('tail', simpleJob('seq 1 1000; sleep 1.2; echo late'));
+  await k.job('tail', simpleJob('seq 1 1000; sleep 3; echo late'));
   const pod = await runningPod('tail');
   await k.jobDone('tail');
   const base = `${k.nsPath('pods', pod.metadata.name)}/log`;
@@ -76,7 +76,7 @@ test('tailLines, limitBytes and sinceSeconds', async () => {
   assert.strictEqual((await k.get(`${base}?tailLines=0`)).text, '');
   assert.strictEqual((await k.get(`${base}?limitBytes=7`)).text, '1\n2\n3\n4');
   assert.strictEqual((await k.get(`${base}?tailLines=2&limitBytes=6`)).text, '1000\nl');
-  const recent = (await k.get(`${base}?sinceSeconds=1`)).text;
+  const recent = (await k.get(`${base}?sinceSeconds=2`)).text;
   assert.strictEqual(recent, 'late\n');
   const both = await k.get(`${base}?sinceSeconds=1&sinceTime=2020-01-01T00:00:00Z`);
   assert.strictEqual(both.status, 422);

@@ -49,7 +49,7 @@ test('events are newline-delimited JSON split at arbitrary byte boundaries', asy
 test('bookmarks arrive periodically and carry the current resourceVersion', async () => {
   const list = await k.get(k.nsPath('configmaps'));
   const w = k.stream(`${k.nsPath('configmaps')}?watch=true&allowWatchBookmarks=true&resourceVersion=${list.json.metadata.resourceVersion}`);
-  await sleep(700);
+  await sleep(1200);
   w.abort();
   const bms = events(w.text()).filter((e) => e.type === 'BOOKMARK');
   assert.ok(bms.length >= 2, `bookmarks: ${bms.length}`);
