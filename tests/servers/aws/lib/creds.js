@@ -106,7 +106,7 @@ class CredentialServers {
       entry.verdict = result.verdict;
       entry.access_key_id = result.accessKeyId || null;
     }
-    const fault = st.faults.take({ backend: 'sts', method: req.method, rawPath, rawQuery, target: action });
+    const fault = st.faults.take({ backend: 'sts', method: req.method, rawPath, rawQuery, target: action, headers: req.headers });
     if (await applyFault('sts', req, res, fault, entry, st.log)) return;
     let resp;
     if (result && !result.ok) resp = errors.verdictResponse('sts', result);
@@ -247,7 +247,7 @@ class CredentialServers {
     const entry = st.log.begin('imds', req);
     await util.readBody(req, 64 * 1024);
     const { rawPath, rawQuery } = util.splitUrl(req.url);
-    const fault = st.faults.take({ backend: 'imds', method: req.method, rawPath, rawQuery, target: null });
+    const fault = st.faults.take({ backend: 'imds', method: req.method, rawPath, rawQuery, target: null, headers: req.headers });
     if (await applyFault('imds', req, res, fault, entry, st.log)) return;
     let resp;
     if (rawPath === '/latest/api/token') {
@@ -276,7 +276,7 @@ class CredentialServers {
     const entry = st.log.begin('container', req);
     await util.readBody(req, 64 * 1024);
     const { rawPath, rawQuery } = util.splitUrl(req.url);
-    const fault = st.faults.take({ backend: 'container', method: req.method, rawPath, rawQuery, target: null });
+    const fault = st.faults.take({ backend: 'container', method: req.method, rawPath, rawQuery, target: null, headers: req.headers });
     if (await applyFault('container', req, res, fault, entry, st.log)) return;
     const jsonResp = (status, o) => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(o) });
     let resp;

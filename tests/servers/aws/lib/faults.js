@@ -13,7 +13,8 @@ class Faults {
     this.nextId = 1;
   }
 
-  // spec: {backend, method?, path?, query?, target?, count?, status?, headers?,
+  // spec: {backend, method?, path?, query?, target?, match_headers?: {name:
+  //        regex}, count?, status?, headers?,
   //        body?, body_base64?, error?, truncate_after_bytes?,
   //        reset_after_bytes?, drop?, delay_ms?}
   add(spec) {
@@ -31,6 +32,7 @@ class Faults {
       path: spec.path ? new RegExp(spec.path) : null,
       query: spec.query ? new RegExp(spec.query) : null,
       target: spec.target ? new RegExp(spec.target) : null,
+      headers: Object.entries(spec.match_headers || {}).map(([n, re]) => [n.toLowerCase(), new RegExp(re)]),
       remaining: spec.count === undefined ? 1 : Number(spec.count),
       matched: 0,
       spec,
@@ -43,7 +45,7 @@ class Faults {
   }
 
   // Consumes and returns the first rule matching the request, or null.
-  // info: {backend, method, rawPath, rawQuery, target}
+  // info: {backend, method, rawPath, rawQuery, target, headers}
   take(info) {
     for (const r of this.rules) {
       if (r.remaining === 0) continue;
@@ -52,6 +54,7 @@ class Faults {
       if (r.path && !r.path.test(info.rawPath)) continue;
       if (r.query && !r.query.test(info.rawQuery)) continue;
       if (r.target && !r.target.test(info.target || '')) continue;
+      if (r.headers.some(([n, re]) => !re.test(String((info.headers || {})[n] || '')))) continue;
       if (r.remaining > 0) r.remaining--;
       r.matched++;
       return r;

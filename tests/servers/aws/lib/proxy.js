@@ -160,7 +160,7 @@ class Proxy {
     entry.verdict = result.verdict;
     entry.access_key_id = result.accessKeyId || null;
     const { rawPath, rawQuery } = util.splitUrl(req.url);
-    const fault = st.faults.take({ backend: 's3', method: req.method, rawPath, rawQuery, target: null });
+    const fault = st.faults.take({ backend: 's3', method: req.method, rawPath, rawQuery, target: null, headers: req.headers });
     if (await this.applyFault('s3', req, res, fault, entry)) return;
     if (!result.ok) return this.reject('s3', req, res, result, entry);
     const unsupported = s3rverUnsupportedKey(rawPath);
@@ -232,7 +232,7 @@ class Proxy {
     entry.verdict = result.verdict;
     entry.access_key_id = result.accessKeyId || null;
     const { rawPath, rawQuery } = util.splitUrl(req.url);
-    const fault = st.faults.take({ backend: 'dynamodb', method: req.method, rawPath, rawQuery, target: req.headers['x-amz-target'] });
+    const fault = st.faults.take({ backend: 'dynamodb', method: req.method, rawPath, rawQuery, target: req.headers['x-amz-target'], headers: req.headers });
     if (await this.applyFault('dynamodb', req, res, fault, entry)) return;
     if (!result.ok) return this.reject('dynamodb', req, res, result, entry);
     const headers = [];

@@ -160,6 +160,11 @@ test('s3rver limits are answered, not crashed on', async () => {
   assert.deepStrictEqual([r.status, h.xmlCode(r)], [501, 'NotImplemented']);
   const after = await s3({ path: `/${BUCKET}`, query: { 'list-type': '2', 'max-keys': '1' } });
   assert.strictEqual(after.status, 200, 's3rver still answers');
+  const longest = h.encodeKeyPath(BUCKET, `${prefix}/${'d'.repeat(255)}/${'k'.repeat(233)}`);
+  assert.strictEqual((await s3({ method: 'PUT', path: longest, body: 'y' })).status, 200, 'the longest names s3rver can hold');
+  assert.strictEqual((await s3({ path: longest })).body.toString(), 'y');
+  const dotted = await s3({ method: 'PUT', path: `/${BUCKET}/${prefix}/../escape`, body: 'x' });
+  assert.strictEqual(h.xmlCode(dotted), 'NotImplemented');
 });
 
 test('DynamoDB: signed calls pass, errors come as JSON with __type', async () => {
