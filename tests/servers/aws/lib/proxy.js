@@ -12,7 +12,7 @@ const { once } = require('events');
 const sigv4 = require('./sigv4');
 const errors = require('./errors');
 const util = require('./util');
-const { send, pipeUpstream, applyFault, hasBody } = require('./respond');
+const { send, pipeUpstream, applyFault, closeNeeded } = require('./respond');
 
 const DDB_MAX_BODY = 32 * 1024 * 1024;
 const S3RVER_KEY = 'S3RVER';
@@ -149,7 +149,7 @@ class Proxy {
     const resp = errors.verdictResponse(backend, result);
     entry.error_code = backend === 's3' ? /<Code>([^<]*)/.exec(resp.body.toString())[1] : JSON.parse(resp.body).__type.split('#')[1];
     entry.note = result.message ? result.message.split('\n')[0].slice(0, 300) : null;
-    send(res, resp, { entry, log: this.state.log, close: hasBody(req), method: req.method });
+    send(res, resp, { entry, log: this.state.log, close: closeNeeded(req), method: req.method });
   }
 
   async handleS3(req, res, expectContinue) {
@@ -167,7 +167,7 @@ class Proxy {
     if (unsupported) {
       entry.error_code = 'NotImplemented';
       const resp = errors.s3Error(501, 'NotImplemented', unsupported);
-      return send(res, resp, { entry, log: st.log, close: hasBody(req), method: req.method });
+      return send(res, resp, { entry, log: st.log, close: closeNeeded(req), method: req.method });
     }
     if (expectContinue) res.writeContinue();
     const up = s3UpstreamRequest(req);

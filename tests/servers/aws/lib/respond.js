@@ -133,6 +133,13 @@ function hasBody(req) {
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
+// An early answer (before the body was read) must close the connection when
+// the client waits for "100 Continue" and so never sends the body; otherwise
+// node reads and discards the rest of the body and the connection is reused.
+function closeNeeded(req) {
+  return hasBody(req) && !req.complete && /100-continue/i.test(req.headers.expect || '');
+}
+
 // Applies a fault that replaces the answer (status/error/drop, after an
 // optional delay); returns true when it answered. Cut-only faults return
 // false and are applied by the caller to the real answer.
@@ -158,8 +165,8 @@ async function applyFault(backend, req, res, fault, entry, log) {
     resp = { status: Number(s.status), headers: { ...(s.headers || {}) }, body };
   }
   if (!resp) return false;
-  send(res, resp, { fault, entry, log, close: hasBody(req), method: req.method });
+  send(res, resp, { fault, entry, log, close: closeNeeded(req), method: req.method });
   return true;
 }
 
-module.exports = { send, pipeUpstream, headerArray, stripHopByHop, cutAction, applyFault, hasBody };
+module.exports = { send, pipeUpstream, headerArray, stripHopByHop, cutAction, applyFault, hasBody, closeNeeded };
