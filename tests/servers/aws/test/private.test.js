@@ -6,6 +6,8 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('fs');
+const http = require('http');
+const crypto = require('crypto');
 const path = require('path');
 const h = require('./helpers');
 
@@ -20,6 +22,86 @@ function running(pid) {
     return false;
   }
 }
+
+// Streams BLOCKS copies of `block` as one PUT body; resolves the response.
+async function bigPut(env, key, block, blocks, signed) {
+  const hash = crypto.createHash('sha256');
+  for (let i = 0; i < blocks; i++) hash.update(block);
+  const r = await h.signRequest({
+    endpoint: env.AWS_ENDPOINT_URL_S3,
+    service: 's3',
+    method: 'PUT',
+    path: h.encodeKeyPath(env.AFT_AWS_ARTIFACTS_BUCKET, key),
+    creds: h.staticCreds(env),
+    headers: { 'content-length': String(block.length * blocks) },
+    payloadHash: signed ? hash.digest('hex') : 'UNSIGNED-PAYLOAD',
+  });
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: r.port, method: 'PUT', path: r.url, headers: r.headers, agent: false });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    let i = 0;
+    const pump = () => {
+      while (i < blocks) {
+        i++;
+        if (!req.write(block)) return req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+// Streams a GET body through a hash; resolves [status, hex digest, bytes].
+async function bigGet(env, key) {
+  const r = await h.signRequest({ endpoint: env.AWS_ENDPOINT_URL_S3, service: 's3', path: h.encodeKeyPath(env.AFT_AWS_ARTIFACTS_BUCKET, key), creds: h.staticCreds(env) });
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: r.port, method: 'GET', path: r.url, headers: r.headers, agent: false });
+    req.on('response', (res) => {
+      const hash = crypto.createHash('sha256');
+      let n = 0;
+      res.on('data', (c) => {
+        hash.update(c);
+        n += c.length;
+      });
+      res.on('end', () => resolve([res.statusCode, hash.digest('hex'), n]));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function peakRssMb(pid) {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]) / 1024;
+}
+
+test('private instance: 128 MB bodies stream through with bounded memory', async (t) => {
+  const inst = h.startPrivate({ AFT_AWS_SKIP_RESOURCES: '0' });
+  t.after(() => {
+    inst.stop();
+    fs.rmSync(inst.dir, { recursive: true, force: true });
+  });
+  const serverPid = Number(fs.readFileSync(path.join(inst.dir, 'pid'), 'utf8').trim().split('\n')[2]);
+  const before = peakRssMb(serverPid);
+  const block = crypto.randomBytes(1024 * 1024);
+  const blocks = 128;
+  const want = crypto.createHash('sha256');
+  for (let i = 0; i < blocks; i++) want.update(block);
+  const digest = want.digest('hex');
+  for (const signed of [true, false]) {
+    const key = `big/${signed ? 'signed' : 'unsigned'}.bin`;
+    assert.strictEqual(await bigPut(inst.env, key, block, blocks, signed), 200);
+    assert.deepStrictEqual(await bigGet(inst.env, key), [200, digest, block.length * blocks]);
+  }
+  const peak = peakRssMb(serverPid);
+  t.diagnostic(`proxy peak RSS ${Math.round(before)} MB before, ${Math.round(peak)} MB after`);
+  assert.ok(peak - before < 100, `proxy peak memory grew by ${Math.round(peak - before)} MB for 128 MB bodies (from ${Math.round(before)} MB)`);
+  assert.deepStrictEqual(fs.readdirSync(path.join(inst.dir, 'spool')), []);
+});
 
 test('private instance: lifetimes, rotation, expiry, clock offset, registry, stop', async (t) => {
   const inst = h.startPrivate({ AFT_AWS_TTL_SECONDS: String(TTL_S) });
