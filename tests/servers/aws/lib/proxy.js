@@ -163,6 +163,11 @@ class Proxy {
     const fault = st.faults.take({ backend: 's3', method: req.method, rawPath, rawQuery, target: null, headers: req.headers });
     if (await this.applyFault('s3', req, res, fault, entry)) return;
     if (!result.ok) return this.reject('s3', req, res, result, entry);
+    if (req.method === 'PUT' && req.headers['content-length'] === undefined) {
+      // Real S3 refuses a chunked (Transfer-Encoding) upload without aws-chunked.
+      entry.error_code = 'MissingContentLength';
+      return send(res, errors.s3Error(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.'), { entry, log: st.log, close: closeNeeded(req), method: req.method });
+    }
     const unsupported = s3rverUnsupportedKey(rawPath);
     if (unsupported) {
       entry.error_code = 'NotImplemented';

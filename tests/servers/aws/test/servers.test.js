@@ -108,6 +108,9 @@ test('S3 payload hash: a body that does not match x-amz-content-sha256 is refuse
   assert.deepStrictEqual([r.status, h.xmlCode(r)], [400, 'XAmzContentSHA256Mismatch']);
   const get = await s3({ path: key });
   assert.strictEqual(get.status, 404);
+  const chunked = await h.signRequest({ endpoint: env.AWS_ENDPOINT_URL_S3, service: 's3', method: 'PUT', path: key, creds, payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'transfer-encoding': 'chunked' } });
+  const noLength = await h.send({ ...chunked, body: Buffer.from('streamed without a length') });
+  assert.deepStrictEqual([noLength.status, h.xmlCode(noLength)], [411, 'MissingContentLength']);
   const unsignedPayload = await s3({ method: 'PUT', path: key, body: 'unsigned is fine', payloadHash: 'UNSIGNED-PAYLOAD' });
   assert.strictEqual(unsignedPayload.status, 200);
   assert.strictEqual((await s3({ path: key })).body.toString(), 'unsigned is fine');
