@@ -53,6 +53,7 @@ struct exec_local {
 	struct evloop *loop;
 	char *data_dir, *run_root, *self_exe, *config_path, *profile;
 	int64_t grace_ms;
+	int64_t spool_retry_ms;
 	int then_reconcile;
 	char host[HOST_NAME_MAX + 1];
 	char *job_name;
@@ -160,7 +161,7 @@ static void s_read_status(struct run *r, struct exec_result *res)
 
 /* Takes the right to finalize the run (archive and clean up); released by
  * cleanup or when this process exits. */
-static int s_claim(struct run *r)
+static int s_claim(struct run *r, bool without_status)
 {
 	char *path = s_run_file(r, "finalize.lock");
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -172,7 +173,7 @@ static int s_claim(struct run *r)
 		return 0;
 	}
 	/* Another process may have finished and removed the run meanwhile. */
-	if (!s_has_status(r)) {
+	if (!without_status && !s_has_status(r)) {
 		close(fd);
 		return 0;
 	}
@@ -180,7 +181,10 @@ static int s_claim(struct run *r)
 	return 1;
 }
 
-static void s_end(struct exec_local *x, struct run *r)
+/* The build has ended: final log refresh, then finished. lost (may be NULL)
+ * is the result to use when the run has no readable status (its supervisor
+ * vanished and the status could not be written for it). */
+static void s_end(struct exec_local *x, struct run *r, const struct exec_result *lost)
 {
 	if (r->ended)
 		return;
@@ -189,8 +193,11 @@ static void s_end(struct exec_local *x, struct run *r)
 		logstore_finish(r->log);
 	r->ended = true;
 	struct exec_result res;
-	s_read_status(r, &res);
-	bool mine = s_claim(r);
+	if (lost && !s_has_status(r))
+		res = *lost;
+	else
+		s_read_status(r, &res);
+	bool mine = s_claim(r, lost != NULL);
 	char id[BUILD_ID_LEN + 1];
 	memcpy(id, r->id, sizeof(id));
 	if (!mine)
@@ -198,19 +205,23 @@ static void s_end(struct exec_local *x, struct run *r)
 	x->base.events.finished(x->base.events.ctx, id, &res, mine);
 }
 
-/* The supervisor is gone without a status: record why, so the build ends. */
-static void s_mark_lost(struct run *r)
+/* The supervisor is gone without a status: record why (when the disk lets
+ * us), so the build ends. */
+static void s_end_lost(struct exec_local *x, struct run *r)
 {
+	struct exec_result res = {.status = BUILD_ERROR, .finished_ms = timeutil_wall_ms()};
+	snprintf(res.message, sizeof(res.message),
+		 "the build's supervisor process ended without a result (killed, out of disk, or "
+		 "the machine restarted)");
 	char *path = s_run_file(r, "status.json");
-	int64_t now = timeutil_wall_ms();
-	char *text = xasprintf("{\"status\":\"error\",\"message\":\"the build's supervisor process "
-			       "ended without a result (killed or the machine restarted)\","
-			       "\"startedMs\":0,\"finishedMs\":%lld}",
-			       (long long)now);
+	char *text = xasprintf("{\"status\":\"error\",\"message\":\"%s\",\"startedMs\":0,"
+			       "\"finishedMs\":%lld}",
+			       res.message, (long long)res.finished_ms);
 	struct err e = {0};
 	fsutil_write_atomic(path, text, strlen(text), &e);
 	free(text);
 	free(path);
+	s_end(x, r, &res);
 }
 
 static struct run *s_follow(struct exec_local *x, const char *id, struct err *e)
@@ -239,13 +250,10 @@ static struct run *s_follow(struct exec_local *x, const char *id, struct err *e)
 static void s_check_run(struct exec_local *x, struct run *r)
 {
 	s_refresh(x, r);
-	if (s_has_status(r)) {
-		s_end(x, r);
-	} else if (!s_supervised(r)) {
-		if (!s_has_status(r))
-			s_mark_lost(r);
-		s_end(x, r);
-	}
+	if (s_has_status(r))
+		s_end(x, r, NULL);
+	else if (!s_supervised(r))
+		s_end_lost(x, r);
 }
 
 static void s_check_all(void *arg)
@@ -303,7 +311,7 @@ static void s_on_inotify(void *arg, int fd, short revents)
 					s_refresh(x, r);
 				} else if (ev->wd == r->wd_dir && ev->len &&
 					   strcmp(ev->name, "status.json") == 0) {
-					s_end(x, r);
+					s_end(x, r, NULL);
 					break; /* the list may have changed */
 				}
 			}
@@ -379,6 +387,8 @@ static json_t *s_spec(struct exec_local *x, const struct build *b, const struct 
 				 (json_int_t)x->grace_ms, "startedMs",
 				 (json_int_t)timeutil_wall_ms());
 	json_object_set_new(spec, "env", s_build_env(b, p, ws, artifacts));
+	if (x->spool_retry_ms > 0)
+		json_object_set_new(spec, "spoolRetryMs", json_integer(x->spool_retry_ms));
 	if (x->then_reconcile) {
 		json_t *argv = json_array();
 		json_array_append_new(argv, json_string(x->self_exe));
@@ -678,6 +688,7 @@ struct executor *exec_local_new(struct evloop *loop, const struct exec_local_con
 	x->profile = xstrdup(cfg->profile ? cfg->profile : "local");
 	x->grace_ms = cfg->grace_ms > 0 ? cfg->grace_ms : SUPERVISE_KILL_GRACE_MS;
 	x->then_reconcile = cfg->then_reconcile;
+	x->spool_retry_ms = cfg->spool_retry_ms;
 	if (gethostname(x->host, sizeof(x->host) - 1) < 0)
 		snprintf(x->host, sizeof(x->host), "localhost");
 	x->job_name = xasprintf("local:%s", x->host);

@@ -17,6 +17,7 @@ struct exec_local_config {
 	const char *config_path; /* passed on to the follow-up reconcile; may be NULL */
 	const char *profile;    /* likewise */
 	int64_t grace_ms;       /* SIGTERM → SIGKILL; 0: SUPERVISE_KILL_GRACE_MS */
+	int64_t spool_retry_ms; /* how long a full disk may last; 0: 10 s */
 	int then_reconcile;     /* supervisors run `aftomato __reconcile` when done */
 };
 

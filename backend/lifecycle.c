@@ -50,6 +50,7 @@ struct op {
 };
 
 static void s_pass(struct lifecycle *lc);
+static void s_unfinalized(struct op *op, const struct err *e);
 
 /* --- plumbing ------------------------------------------------------------ */
 
@@ -137,15 +138,43 @@ static void s_refresh_projects(struct lifecycle *lc, struct project_list *out)
 
 /* --- the end of a build ---------------------------------------------------- */
 
+/* The build ended but could not be finalised (disk full, store unreachable):
+ * the UI learns its outcome with the error, and the run stays as it is so the
+ * next start finalises it. */
+static void s_unfinalized(struct op *op, const struct err *e)
+{
+	struct lifecycle *lc = op->lc;
+	struct msg *m = msg_new(MSG_BUILD_CHANGED);
+	m->rc = -1;
+	err_set(&m->err, e->code, "build %.8s ended %s%s%.200s%s, but could not be recorded: %.200s "
+		"(aftomato retries when it starts again)", op->id, build_status_name(op->res.status),
+		op->res.message[0] ? " (" : "", op->res.message, op->res.message[0] ? ")" : "",
+		e->msg);
+	if (op->b) {
+		m->build = build_dup(op->b);
+		m->build->status = op->res.status;
+	} else {
+		m->build = build_new();
+		snprintf(m->build->id, sizeof(m->build->id), "%s", op->id);
+		m->build->status = op->res.status;
+	}
+	s_emit(lc, m);
+	s_done(op, -1, e);
+}
+
 static void s_final_recorded(void *ctx, struct store_reply *r)
 {
 	struct op *op = ctx;
 	struct lifecycle *lc = op->lc;
+	if (r->rc < 0 && r->err.code != ERR_CONFLICT) {
+		s_unfinalized(op, &r->err);
+		return;
+	}
 	lc->d.exec->ops->cleanup(lc->d.exec, op->id);
 	if (r->build)
 		s_changed(lc, r->build);
 	s_pass(lc);
-	s_done(op, r->rc == 0 || r->err.code == ERR_CONFLICT ? 0 : -1, &r->err);
+	s_done(op, 0, NULL);
 }
 
 static int64_t s_elapsed_s(const struct op *op)
@@ -160,14 +189,17 @@ static void s_archived(void *ctx, int rc, const struct err *e, bool prepared)
 {
 	struct op *op = ctx;
 	struct lifecycle *lc = op->lc;
-	if (prepared) {
-		char *spool = datadir_spool(lc->d.profile->data_dir, op->id);
-		char *ts = xasprintf("%s.ts", spool);
-		unlink(spool);
-		unlink(ts);
-		free(spool);
-		free(ts);
+	if (!prepared) {
+		s_unfinalized(op, e);
+		return;
 	}
+	/* log.gz holds the whole log now: the spool can go. */
+	char *spool = datadir_spool(lc->d.profile->data_dir, op->id);
+	char *ts = xasprintf("%s.ts", spool);
+	unlink(spool);
+	unlink(ts);
+	free(spool);
+	free(ts);
 	if (rc < 0) {
 		struct err n = *e;
 		err_prefix(&n, "build %.8s: output kept in %.200s/pending for a later upload", op->id,
@@ -220,7 +252,9 @@ static void s_remote_end_got(void *ctx, struct store_reply *r)
 		s_changed(op->lc, r->build);
 		s_done(op, 0, NULL);
 	} else if (++op->tries >= REMOTE_END_TRIES) {
-		s_done(op, 0, NULL);
+		struct err e;
+		err_set(&e, ERR_CONFLICT, "another aftomato process is finalising it");
+		s_unfinalized(op, &e);
 	} else {
 		evloop_timer(op->lc->d.loop, REMOTE_END_POLL_MS, s_remote_end_poll, op);
 	}

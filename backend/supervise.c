@@ -43,6 +43,8 @@ struct sup {
 	char *pending; /* output not yet spooled (disk full) */
 	size_t pending_len;
 	int64_t retry_at_ms, spool_fail_since_ms;
+	int64_t give_up_ms; /* how long a full disk may last before the build stops */
+	int result_fd;      /* status.json-to-be, with its space reserved at the start */
 	char *buf;
 };
 
@@ -183,7 +185,7 @@ static void s_spool(struct sup *s, const char *data, size_t len, int64_t now)
 	if (!s->spool_fail_since_ms)
 		s->spool_fail_since_ms = now;
 	s->retry_at_ms = now + SPOOL_RETRY_MS;
-	if (now - s->spool_fail_since_ms >= SPOOL_GIVE_UP_MS && !s->failed) {
+	if (now - s->spool_fail_since_ms >= s->give_up_ms && !s->failed) {
 		s->failed = true;
 		snprintf(s->message, sizeof(s->message), "cannot spool the log: %.200s", e.msg);
 		s_stop(s, now);
@@ -368,6 +370,15 @@ static int s_setup(struct sup *s, int lock, struct err *e)
 	free(path);
 	if (s->ctl_fd < 0)
 		return err_errno(e, errno, "%.200s/control", s->run_dir);
+	/* Reserve the status file's space now, so the result can be written even
+	 * when the build fills the disk. */
+	path = xasprintf("%s/status.json.tmp", s->run_dir);
+	s->result_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	free(path);
+	if (s->result_fd >= 0 && posix_fallocate(s->result_fd, 0, 4096) != 0) {
+		close(s->result_fd);
+		s->result_fd = -1;
+	}
 	s->log = logstore_open(s_str(s->spec, "spool"), LOGSTORE_WRITE, e);
 	if (!s->log)
 		return -1;
@@ -381,10 +392,31 @@ static int s_setup(struct sup *s, int lock, struct err *e)
 	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	s->give_up_ms = json_integer_value(json_object_get(s->spec, "spoolRetryMs"));
+	if (s->give_up_ms <= 0)
+		s->give_up_ms = SPOOL_GIVE_UP_MS;
 	s->grace_ms = json_integer_value(json_object_get(s->spec, "graceMs"));
 	if (s->grace_ms <= 0)
 		s->grace_ms = SUPERVISE_KILL_GRACE_MS;
 	return 0;
+}
+
+/* Writes the status into the reserved file and renames it into place (no new
+ * space needed); without a reservation, an ordinary atomic write. */
+static int s_write_status(struct sup *s, const char *path, const char *text, struct err *e)
+{
+	if (s->result_fd < 0)
+		return fsutil_write_atomic(path, text, strlen(text), e);
+	size_t len = strlen(text);
+	char *tmp = xasprintf("%s/status.json.tmp", s->run_dir);
+	int rc = 0;
+	if (pwrite(s->result_fd, text, len, 0) != (ssize_t)len || ftruncate(s->result_fd, (off_t)len) < 0 ||
+	    fsync(s->result_fd) < 0 || rename(tmp, path) < 0)
+		rc = err_errno(e, errno, "cannot write %.300s", path);
+	close(s->result_fd);
+	s->result_fd = -1;
+	free(tmp);
+	return rc;
 }
 
 /* The follow-up command (finalising the build and starting queued ones), run
@@ -409,7 +441,8 @@ static void s_then_exec(json_t *argv_json)
 
 int supervise_main(const char *run_dir, int lock_fd)
 {
-	struct sup s = {.run_dir = run_dir, .out_fd = -1, .ctl_fd = -1, .pid_fd = -1, .sig_fd = -1};
+	struct sup s = {.run_dir = run_dir, .out_fd = -1, .ctl_fd = -1, .pid_fd = -1, .sig_fd = -1,
+			.result_fd = -1};
 	struct err e = {0};
 	if (s_setup(&s, lock_fd, &e) < 0) {
 		fprintf(stderr, "aftomato: %s\n", e.msg);
@@ -430,7 +463,7 @@ int supervise_main(const char *run_dir, int lock_fd)
 	json_t *status = s_status(&s);
 	char *text = json_dumps(status, JSON_COMPACT);
 	char *path = xasprintf("%s/status.json", run_dir);
-	int rc = fsutil_write_atomic(path, text, strlen(text), &e) < 0 ? 1 : 0;
+	int rc = s_write_status(&s, path, text, &e) < 0 ? 1 : 0;
 	if (rc)
 		fprintf(stderr, "aftomato: %s\n", e.msg);
 	free(path);

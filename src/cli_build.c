@@ -25,8 +25,8 @@ struct follow {
 	uint64_t printed;
 	bool log_done, final, stdout_gone;
 	struct build *build;
-	struct err log_err;
-	bool log_failed;
+	struct err log_err, record_err;
+	bool log_failed, record_failed;
 	char *buf;
 };
 
@@ -72,6 +72,10 @@ static void s_on_event(struct follow *f, struct msg *m)
 			f->log_done = true;
 		}
 	} else if (m->type == MSG_BUILD_CHANGED && strcmp(m->build->id, f->id) == 0) {
+		if (m->rc < 0) {
+			f->record_failed = true;
+			f->record_err = m->err;
+		}
 		s_take_build(f, m->build);
 		m->build = NULL;
 	} else if (m->type == MSG_NOTICE) {
@@ -83,6 +87,8 @@ static int s_summary(struct follow *f)
 {
 	if (f->log_failed)
 		return cli_fail(&f->log_err);
+	if (f->record_failed)
+		return cli_failf(CLI_EXIT_ABNORMAL, "%s", f->record_err.msg);
 	struct build *b = f->build;
 	int status = build_exit_code(b->status);
 	if (b->status == BUILD_SUCCEEDED)

@@ -45,6 +45,7 @@ int wiring_make(void *ctx, struct evloop *loop, const struct profile *p,
 		.config_path = p->config_path,
 		.profile = p->name,
 		.grace_ms = s_env_ms("AFTOMATO_KILL_GRACE_MS"),
+		.spool_retry_ms = s_env_ms("AFTOMATO_SPOOL_RETRY_MS"),
 		.then_reconcile = wr->then_reconcile,
 	};
 	out->exec = exec_local_new(loop, &lc, e);
