@@ -10,6 +10,7 @@
 #include "xmem.h"
 
 #define LOCAL_PASS_MS 5000
+#define REMOTE_PASS_MS 30000
 
 static int64_t s_env_ms(const char *name)
 {
@@ -17,28 +18,43 @@ static int64_t s_env_ms(const char *name)
 	return v && *v ? strtoll(v, NULL, 10) : 0;
 }
 
-int wiring_make(void *ctx, struct evloop *loop, const struct profile *p,
-		struct worker_backends *out, struct err *e)
+/* store: local → SQLite in data_dir; aws → DynamoDB. */
+static struct store *s_store(struct evloop *loop, const struct profile *p, struct err *e)
 {
-	struct wiring *wr = ctx;
-	if (fsutil_mkdir_p(p->data_dir, 0700, e) < 0)
-		return -1;
-	if (p->store == PROFILE_STORE_AWS)
-		return err_set(e, ERR_CONFIG, "profile %.100s: store 'aws' is not available in this "
-			       "build of aftomato", p->name);
-	if (p->executor == PROFILE_EXEC_KUBERNETES)
-		return err_set(e, ERR_CONFIG, "profile %.100s: executor 'kubernetes' is not "
-			       "available in this build of aftomato", p->name);
+	if (p->store == PROFILE_STORE_AWS) {
+		err_set(e, ERR_CONFIG, "profile %.100s: store 'aws' is not available in this build "
+			"of aftomato", p->name);
+		return NULL;
+	}
 	char *db = datadir_sub(p->data_dir, "builds.db");
-	out->store = store_sqlite_new(loop, db, e);
+	struct store *s = store_sqlite_new(loop, db, e);
 	free(db);
-	if (!out->store)
-		return -1;
+	return s;
+}
+
+/* blob store: local → a directory in data_dir; aws → S3. */
+static struct blob *s_blob(struct evloop *loop, const struct profile *p, struct err *e)
+{
+	if (p->store == PROFILE_STORE_AWS) {
+		err_set(e, ERR_CONFIG, "profile %.100s: store 'aws' is not available in this build "
+			"of aftomato", p->name);
+		return NULL;
+	}
 	char *blobs = datadir_sub(p->data_dir, "blobs");
-	out->blob = blob_dir_new(loop, blobs, p->s3.artifacts_bucket, p->s3.logs_bucket, e);
+	struct blob *b = blob_dir_new(loop, blobs, p->s3.artifacts_bucket, p->s3.logs_bucket, e);
 	free(blobs);
-	if (!out->blob)
-		return -1;
+	return b;
+}
+
+/* executor: local processes, or Kubernetes Jobs. */
+static struct executor *s_exec(struct wiring *wr, struct evloop *loop, const struct profile *p,
+			       struct err *e)
+{
+	if (p->executor == PROFILE_EXEC_KUBERNETES) {
+		err_set(e, ERR_CONFIG, "profile %.100s: executor 'kubernetes' is not available in "
+			"this build of aftomato", p->name);
+		return NULL;
+	}
 	struct exec_local_config lc = {
 		.data_dir = p->data_dir,
 		.self_exe = wr->self_exe,
@@ -48,9 +64,19 @@ int wiring_make(void *ctx, struct evloop *loop, const struct profile *p,
 		.spool_retry_ms = s_env_ms("AFTOMATO_SPOOL_RETRY_MS"),
 		.then_reconcile = wr->then_reconcile,
 	};
-	out->exec = exec_local_new(loop, &lc, e);
-	if (!out->exec)
+	return exec_local_new(loop, &lc, e);
+}
+
+int wiring_make(void *ctx, struct evloop *loop, const struct profile *p,
+		struct worker_backends *out, struct err *e)
+{
+	struct wiring *wr = ctx;
+	if (fsutil_mkdir_p(p->data_dir, 0700, e) < 0)
 		return -1;
-	out->pass_interval_ms = LOCAL_PASS_MS;
+	if (!(out->store = s_store(loop, p, e)) || !(out->blob = s_blob(loop, p, e)) ||
+	    !(out->exec = s_exec(wr, loop, p, e)))
+		return -1;
+	bool remote = p->store == PROFILE_STORE_AWS || p->executor == PROFILE_EXEC_KUBERNETES;
+	out->pass_interval_ms = remote ? REMOTE_PASS_MS : LOCAL_PASS_MS;
 	return 0;
 }
