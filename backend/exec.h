@@ -28,8 +28,9 @@ struct exec_events {
 	void *ctx;
 	/* The build is running (its log may start to grow). */
 	void (*running)(void *ctx, const char *build_id, int64_t started_ms);
-	/* The live log grew. */
-	void (*log)(void *ctx, const char *build_id);
+	/* The live log of the build (container NULL) or of one of its sidecar
+	 * containers grew. */
+	void (*log)(void *ctx, const char *build_id, const char *container);
 	/* The build ended and its live log is complete. When finalize is true this
 	 * process must archive it (log, artifacts, record) and then call
 	 * ops->cleanup; when false another process does. */
@@ -60,9 +61,10 @@ struct exec_ops {
 	bool (*owns)(struct executor *x, const struct build *b);
 	/* True while a build of this executor is running or being finalized. */
 	bool (*is_live)(struct executor *x, const char *build_id);
-	/* The live log of a running build: a new reference (logstore_unref), or
-	 * NULL when this executor does not follow that build. */
-	struct logstore *(*log)(struct executor *x, const char *build_id);
+	/* The live log of a running build (container NULL), or of one of its
+	 * sidecar containers: a new reference (logstore_unref), or NULL when this
+	 * executor does not follow that build or has no such container. */
+	struct logstore *(*log)(struct executor *x, const char *build_id, const char *container);
 	/* A local directory with a finished build's artifacts for the lifecycle to
 	 * upload (caller frees), or NULL when the build uploads its own. */
 	char *(*artifacts_dir)(struct executor *x, const char *build_id);

@@ -128,7 +128,7 @@ static void s_refresh(struct exec_local *x, struct run *r)
 	if (!r->log || r->ended)
 		return;
 	if (logstore_refresh(r->log, &e) > 0)
-		x->base.events.log(x->base.events.ctx, r->id);
+		x->base.events.log(x->base.events.ctx, r->id, NULL);
 }
 
 static void s_read_status(struct run *r, struct exec_result *res)
@@ -585,9 +585,11 @@ static bool s_is_live(struct executor *base, const char *id)
 	return live;
 }
 
-static struct logstore *s_log(struct executor *base, const char *id)
+static struct logstore *s_log(struct executor *base, const char *id, const char *container)
 {
 	struct exec_local *x = (struct exec_local *)base;
+	if (container)
+		return NULL; /* sidecars run only on Kubernetes */
 	struct run *r = s_find(x, id);
 	if (!r) {
 		if (!s_is_live(base, id))

@@ -269,7 +269,7 @@ static void s_remote_end_poll(void *arg)
 static void s_ev_finished(void *ctx, const char *id, const struct exec_result *r, bool finalize)
 {
 	struct lifecycle *lc = ctx;
-	logfeed_grew(lc->feed, id);
+	logfeed_grew(lc->feed, id, NULL);
 	struct op *op = s_op(lc, NULL);
 	op->id = xstrdup(id);
 	op->res = *r;
@@ -299,18 +299,18 @@ static void s_ev_running(void *ctx, const char *id, int64_t started_ms)
 {
 	struct lifecycle *lc = ctx;
 	(void)started_ms;
-	if (logfeed_is_open(lc->feed, id)) {
-		struct logstore *ls = lc->d.exec->ops->log(lc->d.exec, id);
+	if (logfeed_is_open(lc->feed, id, NULL)) {
+		struct logstore *ls = lc->d.exec->ops->log(lc->d.exec, id, NULL);
 		if (ls)
-			logfeed_set(lc->feed, id, ls);
+			logfeed_set(lc->feed, id, NULL, ls);
 		logstore_unref(ls);
 	}
 }
 
-static void s_ev_log(void *ctx, const char *id)
+static void s_ev_log(void *ctx, const char *id, const char *container)
 {
 	struct lifecycle *lc = ctx;
-	logfeed_grew(lc->feed, id);
+	logfeed_grew(lc->feed, id, container);
 }
 
 static void s_ev_found(void *ctx, const char *id)
@@ -591,7 +591,7 @@ static void s_cancel(struct op *op, struct build *b)
 		return;
 	}
 	/* Follow it, so its end is reported here. */
-	logstore_unref(x->ops->log(x, b->id));
+	logstore_unref(x->ops->log(x, b->id, NULL));
 	s_done(op, x->ops->cancel(x, b->id, &e), &e);
 }
 
@@ -599,24 +599,32 @@ static void s_log_open(struct op *op, struct build *b)
 {
 	struct lifecycle *lc = op->lc;
 	struct executor *x = lc->d.exec;
-	logfeed_open(lc->feed, b->id);
+	const char *container = op->m->path; /* a sidecar, or NULL */
+	logfeed_open(lc->feed, b->id, container);
 	op->m->build = build_dup(b);
-	struct logstore *ls = x->ops->log(x, b->id);
+	struct logstore *ls = x->ops->log(x, b->id, container);
 	if (ls) {
-		logfeed_set(lc->feed, b->id, ls);
+		logfeed_set(lc->feed, b->id, container, ls);
 		logstore_unref(ls);
+	} else if (container) {
+		struct err e;
+		logfeed_close(lc->feed, b->id, container);
+		err_set(&e, ERR_NOTFOUND, "build %.8s has no live container '%.60s'", b->id,
+			container);
+		s_done(op, -1, &e);
+		return;
 	} else if (!build_status_active(b->status)) {
 		logfeed_fetch(lc->feed, lc->d.blob, b);
 	} else if (b->status == BUILD_RUNNING && !x->ops->owns(x, b)) {
 		struct err e;
-		logfeed_close(lc->feed, b->id);
+		logfeed_close(lc->feed, b->id, NULL);
 		err_set(&e, ERR_CONFLICT, "build %.8s runs elsewhere (%.100s): its live log is not "
 			"reachable from here", b->id, b->job_name ? b->job_name : "unknown runner");
 		s_done(op, -1, &e);
 		return;
 	}
 	/* A queued build's log comes with the MSG_LOG_GREW sent when it starts. */
-	struct logstore *cur = logfeed_get(lc->feed, b->id);
+	struct logstore *cur = logfeed_get(lc->feed, b->id, container);
 	op->m->log = cur ? logstore_ref(cur) : NULL;
 	s_done(op, 0, NULL);
 }
@@ -678,7 +686,7 @@ void lifecycle_request(struct lifecycle *lc, struct msg *m)
 	struct store *st = lc->d.store;
 	struct err e = {0};
 	if (m->type == MSG_LOG_CLOSE) {
-		logfeed_close(lc->feed, m->build_ref ? m->build_ref : "");
+		logfeed_close(lc->feed, m->build_ref ? m->build_ref : "", m->path);
 		msg_free(m);
 		return;
 	}

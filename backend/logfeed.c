@@ -23,6 +23,7 @@ struct feed {
 	struct feed *next;
 	struct logfeed *owner;
 	char id[BUILD_ID_LEN + 1];
+	char *container; /* NULL: the build's own log */
 	int opens;
 	struct logstore *log;
 	int64_t last_emit_ms;
@@ -69,6 +70,7 @@ static void s_feed_free(struct logfeed *f, struct feed *fd)
 	if (fd->fetch)
 		fd->fetch->feed = NULL;
 	logstore_unref(fd->log);
+	free(fd->container);
 	free(fd);
 }
 
@@ -85,32 +87,42 @@ void logfeed_free(struct logfeed *f)
 	free(f);
 }
 
-static struct feed *s_find(struct logfeed *f, const char *id)
+static bool s_is(const struct feed *fd, const char *id, const char *container)
+{
+	if (strcmp(fd->id, id) != 0)
+		return false;
+	if (!fd->container || !container)
+		return fd->container == container;
+	return strcmp(fd->container, container) == 0;
+}
+
+static struct feed *s_find(struct logfeed *f, const char *id, const char *container)
 {
 	for (struct feed *fd = f->feeds; fd; fd = fd->next)
-		if (strcmp(fd->id, id) == 0)
+		if (s_is(fd, id, container))
 			return fd;
 	return NULL;
 }
 
-void logfeed_open(struct logfeed *f, const char *id)
+void logfeed_open(struct logfeed *f, const char *id, const char *container)
 {
-	struct feed *fd = s_find(f, id);
+	struct feed *fd = s_find(f, id, container);
 	if (!fd) {
 		fd = xcalloc(1, sizeof(*fd));
 		fd->owner = f;
 		memcpy(fd->id, id, strnlen(id, BUILD_ID_LEN));
+		fd->container = xstrdup(container);
 		fd->next = f->feeds;
 		f->feeds = fd;
 	}
 	fd->opens++;
 }
 
-void logfeed_close(struct logfeed *f, const char *id)
+void logfeed_close(struct logfeed *f, const char *id, const char *container)
 {
 	for (struct feed **pp = &f->feeds; *pp; pp = &(*pp)->next) {
 		struct feed *fd = *pp;
-		if (strcmp(fd->id, id) != 0)
+		if (!s_is(fd, id, container))
 			continue;
 		if (--fd->opens <= 0) {
 			*pp = fd->next;
@@ -120,14 +132,14 @@ void logfeed_close(struct logfeed *f, const char *id)
 	}
 }
 
-bool logfeed_is_open(struct logfeed *f, const char *id)
+bool logfeed_is_open(struct logfeed *f, const char *id, const char *container)
 {
-	return s_find(f, id) != NULL;
+	return s_find(f, id, container) != NULL;
 }
 
-struct logstore *logfeed_get(struct logfeed *f, const char *id)
+struct logstore *logfeed_get(struct logfeed *f, const char *id, const char *container)
 {
-	struct feed *fd = s_find(f, id);
+	struct feed *fd = s_find(f, id, container);
 	return fd ? fd->log : NULL;
 }
 
@@ -136,6 +148,7 @@ static void s_emit(struct feed *fd)
 	struct logfeed *f = fd->owner;
 	struct msg *m = msg_new(MSG_LOG_GREW);
 	m->build_ref = xstrdup(fd->id);
+	m->path = xstrdup(fd->container);
 	m->log = logstore_ref(fd->log);
 	m->done_bytes = logstore_byte_count(fd->log);
 	if (fd->failed) {
@@ -153,10 +166,19 @@ static void s_on_timer(void *arg)
 	s_emit(fd);
 }
 
-void logfeed_grew(struct logfeed *f, const char *id)
+static void s_grew(struct feed *fd);
+
+void logfeed_grew(struct logfeed *f, const char *id, const char *container)
 {
-	struct feed *fd = s_find(f, id);
-	if (!fd || !fd->log)
+	struct feed *fd = s_find(f, id, container);
+	if (fd)
+		s_grew(fd);
+}
+
+static void s_grew(struct feed *fd)
+{
+	struct logfeed *f = fd->owner;
+	if (!fd->log)
 		return;
 	int64_t since = timeutil_mono_ms() - fd->last_emit_ms;
 	if (logstore_is_finished(fd->log) || since >= LOGFEED_MIN_INTERVAL_MS) {
@@ -170,9 +192,9 @@ void logfeed_grew(struct logfeed *f, const char *id)
 	}
 }
 
-void logfeed_set(struct logfeed *f, const char *id, struct logstore *ls)
+void logfeed_set(struct logfeed *f, const char *id, const char *container, struct logstore *ls)
 {
-	struct feed *fd = s_find(f, id);
+	struct feed *fd = s_find(f, id, container);
 	if (!fd || fd->log == ls)
 		return;
 	logstore_unref(fd->log);
@@ -192,7 +214,7 @@ static void s_fetch_end(struct fetch *ft, int rc, const struct err *e)
 			fd->err = *e;
 		}
 		logstore_finish(fd->log);
-		logfeed_grew(fd->owner, fd->id);
+		s_grew(fd);
 	}
 	inflateEnd(&ft->z);
 	if (ft->local_fd >= 0)
@@ -234,7 +256,7 @@ static int s_on_data(void *ctx, const char *buf, size_t len)
 		ft->error = true;
 		return -1;
 	}
-	logfeed_grew(ft->feed->owner, ft->feed->id);
+	s_grew(ft->feed);
 	return 0;
 }
 
@@ -268,7 +290,7 @@ static void s_local_slice(void *arg)
 
 void logfeed_fetch(struct logfeed *f, struct blob *blob, const struct build *b)
 {
-	struct feed *fd = s_find(f, b->id);
+	struct feed *fd = s_find(f, b->id, NULL);
 	if (!fd || fd->fetch)
 		return;
 	struct err e = {0};
@@ -282,7 +304,7 @@ void logfeed_fetch(struct logfeed *f, struct blob *blob, const struct build *b)
 		fd->err = e;
 		return;
 	}
-	logfeed_set(f, b->id, ls);
+	logfeed_set(f, b->id, NULL, ls);
 	logstore_unref(ls);
 	struct fetch *ft = xcalloc(1, sizeof(*ft));
 	ft->feed = fd;

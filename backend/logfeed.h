@@ -27,18 +27,21 @@ struct logfeed *logfeed_new(struct evloop *loop, const char *data_dir, logfeed_e
 			    void *ctx);
 void logfeed_free(struct logfeed *f);
 
-/* The UI side opened (or closed) the log of a build; opens are counted. */
-void logfeed_open(struct logfeed *f, const char *id);
-void logfeed_close(struct logfeed *f, const char *id);
-bool logfeed_is_open(struct logfeed *f, const char *id);
+/* A log is that of build id (container NULL) or of one of its sidecar
+ * containers. MSG_LOG_GREW carries build_ref = id and path = container. */
 
-/* The log of build id is now ls (a live log, or an archived one being
- * fetched); takes its own reference and tells the UI side at once. */
-void logfeed_set(struct logfeed *f, const char *id, struct logstore *ls);
-/* The current log of id (borrowed), or NULL. */
-struct logstore *logfeed_get(struct logfeed *f, const char *id);
-/* The log of id grew or completed: a (rate-limited) MSG_LOG_GREW. */
-void logfeed_grew(struct logfeed *f, const char *id);
+/* The UI side opened (or closed) a log; opens are counted. */
+void logfeed_open(struct logfeed *f, const char *id, const char *container);
+void logfeed_close(struct logfeed *f, const char *id, const char *container);
+bool logfeed_is_open(struct logfeed *f, const char *id, const char *container);
+
+/* The log is now ls (a live log, or an archived one being fetched); takes its
+ * own reference and tells the UI side at once. */
+void logfeed_set(struct logfeed *f, const char *id, const char *container, struct logstore *ls);
+/* The current log (borrowed), or NULL. */
+struct logstore *logfeed_get(struct logfeed *f, const char *id, const char *container);
+/* The log grew or completed: a (rate-limited) MSG_LOG_GREW. */
+void logfeed_grew(struct logfeed *f, const char *id, const char *container);
 
 /* Shows the archived log of finished build b: from <data_dir>/pending when its
  * upload is still to come, else from the blob store. Errors reach the UI as a

@@ -24,8 +24,9 @@ enum msg_type {
 	MSG_BUILD_GET,      /* build_ref (ID or unique prefix) → build */
 	MSG_BUILDS_QUERY,   /* project, cursor, limit → builds, next_cursor */
 	MSG_BUILDS_ACTIVE,  /* → builds (every queued and running build) */
-	MSG_LOG_OPEN,       /* build_ref → build, log (then MSG_LOG_GREW events) */
-	MSG_LOG_CLOSE,      /* build_ref (a full ID) */
+	MSG_LOG_OPEN,       /* build_ref [, path = sidecar container] → build, log (then
+			       MSG_LOG_GREW events) */
+	MSG_LOG_CLOSE,      /* build_ref (a full ID) [, path = container] */
 	MSG_ARTIFACTS_LIST, /* build_ref, path (prefix), cursor → entries, next_cursor */
 	MSG_ARTIFACT_GET,   /* build_ref, path, dest → dest (MSG_PROGRESS events) */
 	MSG_ARTIFACTS_PUSH, /* build_ref, path (a local directory) → count */
@@ -33,7 +34,8 @@ enum msg_type {
 	/* events, worker → UI */
 	MSG_READY,         /* the worker started (rc/err say whether it could) */
 	MSG_BUILD_CHANGED, /* build: a record was created or changed state */
-	MSG_LOG_GREW,      /* build_ref (ID), log: new bytes, or the log is complete */
+	MSG_LOG_GREW,      /* build_ref (ID), path (container or NULL), log: new bytes,
+			      or the log is complete */
 	MSG_PROGRESS,      /* id: the request; done_bytes of total_bytes */
 	MSG_NOTICE,        /* err: a one-line problem from background work */
 };

@@ -56,7 +56,7 @@ static void s_take_build(struct follow *f, struct build *b)
 
 static void s_on_event(struct follow *f, struct msg *m)
 {
-	if (m->type == MSG_LOG_GREW && m->build_ref && strcmp(m->build_ref, f->id) == 0) {
+	if (m->type == MSG_LOG_GREW && !m->path && m->build_ref && strcmp(m->build_ref, f->id) == 0) {
 		if (m->log && m->log != f->log) {
 			logstore_unref(f->log);
 			f->log = m->log;
