@@ -323,6 +323,8 @@ static void s_on_log_open(struct app *a, struct msg *m)
 
 static void s_on_log_grew(struct app *a, struct msg *m)
 {
+	if (m->path && *m->path)
+		return; /* a sidecar container's log: panes show the build's own */
 	for (int i = 0; i < a->n_logs; i++) {
 		struct app_log_pane *p = a->logs[i];
 		if (view_log_is_pager(p) || !m->build_ref || strcmp(view_log_id(p), m->build_ref))
