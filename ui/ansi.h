@@ -165,6 +165,8 @@ struct ansi_fit {
 
 /* Resets the state of `f` (keeps its settings). */
 void ansi_fit_begin(struct ansi_fit *f);
+/* The same, resuming at wrapped row `row`, column `x` (from a checkpoint). */
+void ansi_fit_begin_at(struct ansi_fit *f, uint64_t row, uint64_t x);
 /* Places `g` (decoded under `st`, `raw_base` = line offset of the buffer g
  * refers to). Returns false once the window is complete. */
 bool ansi_fit_glyph(struct ansi_fit *f, const struct ansi_state *st, const struct ansi_glyph *g,
@@ -183,10 +185,11 @@ struct ansi_src {
 	void *arg;
 };
 
-/* Called before each glyph is placed with the decoder state and line offset
- * it was decoded from; used to record checkpoints. */
+/* Called before each glyph `g` is placed, with the decoder state and line
+ * offset it was decoded from and the fit state before it; used to record
+ * checkpoints (decoding may restart at `off` with `before`). */
 typedef void (*ansi_glyph_hook)(void *arg, const struct ansi_state *before, uint64_t off,
-				const struct ansi_fit *f);
+				const struct ansi_fit *f, const struct ansi_glyph *g);
 
 /* Decodes the line from offset `off` with state *st (ansi_state_init for the
  * line start) and places the glyphs in `f` (after ansi_fit_begin or a restored
