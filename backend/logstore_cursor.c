@@ -157,6 +157,21 @@ static int s_fwd_next(struct logstore_cursor *c, struct logstore_line *out, stru
 
 /* --- backward -------------------------------------------------------------- */
 
+/* The last '\n' in [lo, hi), or NULL. memrchr over windows, so the cost follows
+ * the distance to the newline even where memrchr checks its whole range first
+ * (sanitizer interceptors do). */
+static const char *s_rfind(const char *lo, const char *hi)
+{
+	while (hi > lo) {
+		size_t n = (size_t)(hi - lo) < 4096 ? (size_t)(hi - lo) : 4096;
+		const char *q = memrchr(hi - n, '\n', n);
+		if (q)
+			return q;
+		hi -= n;
+	}
+	return NULL;
+}
+
 static void s_back_advance(struct logstore_cursor *c, uint64_t start)
 {
 	if (start == 0) {
@@ -212,7 +227,7 @@ static int s_back_next(struct logstore_cursor *c, struct logstore_line *out, str
 		uint64_t start = 0;
 		bool found = false;
 		if (c->scanned < below) {
-			char *q = memrchr(c->buf, '\n', below - c->scanned);
+			const char *q = s_rfind(c->buf, c->buf + below - c->scanned);
 			if (q) {
 				start = c->buf_off + (uint64_t)(q - c->buf) + 1;
 				found = true;

@@ -698,6 +698,7 @@ static void test_refresh_other_process(void **state)
 	if (pid == 0) {
 		struct err e = {0};
 		char b;
+		alarm(60); /* never outlive a parent that failed before answering */
 		struct logstore *ls = logstore_open(path, LOGSTORE_WRITE | LOGSTORE_TRUNCATE, &e);
 		if (!ls || s_child_write(ls, 0, CHILD_LINES / 2) ||
 		    logstore_append(ls, "child line ", 11, s_child_ms(CHILD_LINES / 2), &e))
@@ -1042,6 +1043,7 @@ static void s_disk_child(const char *path, int fd)
 	struct err e = {0};
 	char buf[1024];
 	signal(SIGXFSZ, SIG_IGN);
+	alarm(60);
 	if (setrlimit(RLIMIT_FSIZE, &rl))
 		_exit(2);
 	struct logstore *ls = logstore_open(path, LOGSTORE_WRITE | LOGSTORE_TRUNCATE, &e);
