@@ -20,7 +20,7 @@ timeout 120 "$AFTOMATO" build team/full --follow > "$T/out" 2> "$T/err"
 rc=$?
 set -e
 [ $rc -eq 3 ] || fail "exit status $rc, want 3 ($(cat "$T/err"))"
-grep -q "error: cannot spool the log: .*No space left on device" "$T/err" ||
+grep -q "cannot spool the log: .*No space left on device" "$T/err" ||
 	fail "stderr: $(cat "$T/err")"
 # One line per problem (the spool, and the upload that has to wait), each a
 # single "aftomato: ..." line.
@@ -34,7 +34,7 @@ grep '^full ' "$T/out" | awk '{ if ($2 + 0 != NR) { print "gap at " NR; exit 1 }
 # Room again: the output kept in pending/ is uploaded by the next command and
 # the log read back has those same lines.
 mount -o remount,size=64m "$DATA"
-[ "$(field "$id" status)" = error ] || fail "status $(field "$id" status)"
+wait_until 20 status_is "$id" error || fail "status $(field "$id" status)"
 wait_until 20 test -f "$DATA/blobs/aftomato-console-logs/team/full/$id.log.gz" ||
 	fail "pending log never uploaded"
 aft logs "$id" | grep '^full ' | cmp - <(grep '^full ' "$T/out") || fail "stored log differs"

@@ -6,7 +6,7 @@
 project team/q <<'SH'
 #!/bin/sh
 echo "$BRANCH_TO_BUILD start $(date +%s%N)"
-sleep 1
+sleep 3
 echo "$BRANCH_TO_BUILD end $(date +%s%N)"
 SH
 a=$(aft build team/q --branch main | head -1)
@@ -16,7 +16,7 @@ c=$(aft build team/q --branch other | head -1)
 [ "$(field "$c" status)" = running ] || fail "other branch not running: $(field "$c" status)"
 aft builds team/q | grep -q queued || fail "queued build not listed"
 # Nobody follows: the supervisors finish the builds and start the queued one.
-wait_until 30 status_is "$b" succeeded || fail "queued build never ran: $(field "$b" status)"
+wait_until 60 status_is "$b" succeeded || fail "queued build never ran: $(field "$b" status)"
 status_is "$a" succeeded || fail "first build: $(field "$a" status)"
 a_end=$(aft logs "$a" | awk '/ end /{print $3}')
 b_start=$(aft logs "$b" | awk '/ start /{print $3}')
