@@ -59,7 +59,7 @@ void model_projects_cleanup(struct model_projects *m)
 struct model_project *model_projects_find(struct model_projects *m, const char *key)
 {
 	for (size_t i = 0; key && i < m->n; i++)
-		if (strcmp(m->items[i].key, key) == 0)
+		if (m->items[i].key && strcmp(m->items[i].key, key) == 0)
 			return &m->items[i];
 	return NULL;
 }

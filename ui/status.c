@@ -56,35 +56,37 @@ void status_render(const struct status *s, const struct profile *p, bool unicode
 {
 	view_fill(c, r, 0, CELL_STATUS_BAR);
 	const char *sep = unicode ? " │ " : " | ";
-	int x = 0;
-	char buf[256];
-	snprintf(buf, sizeof(buf), " %s%s%s/%s", p && p->name ? p->name : "?", sep,
-		 p ? profile_executor_name(p->executor) : "?",
-		 p ? profile_store_name(p->store) : "?");
-	x += view_puts(c, r, 0, x, CELL_STATUS_BAR, CELL_BOLD, buf);
-	x += view_puts(c, r, 0, x, CELL_STATUS_BAR, 0, sep);
 	const char *conn = s->conn == STATUS_CONN_OK	     ? "connected"
 			   : s->conn == STATUS_CONN_DEGRADED ? "degraded"
 							     : "disconnected";
-	snprintf(buf, sizeof(buf), "%s%s%s%s", conn, s->conn_why[0] ? " (" : "", s->conn_why,
-		 s->conn_why[0] ? ")" : "");
-	x += view_puts(c, r, 0, x, s->conn == STATUS_CONN_OK ? CELL_STATUS_BAR : CELL_STATUS_WARN,
-		       0, buf);
-	x += view_puts(c, r, 0, x, CELL_STATUS_BAR, 0, sep);
-	snprintf(buf, sizeof(buf), "%d running, %d queued", s->running, s->queued);
-	x += view_puts(c, r, 0, x, CELL_STATUS_BAR, 0, buf);
+	char info[384];
+	snprintf(info, sizeof(info), " %.60s%s%s/%s%s%s%s%.100s%s%s%d running, %d queued",
+		 p && p->name ? p->name : "?", sep, p ? profile_executor_name(p->executor) : "?",
+		 p ? profile_store_name(p->store) : "?", sep, conn, s->conn_why[0] ? " (" : "",
+		 s->conn_why, s->conn_why[0] ? ")" : "", sep, s->running, s->queued);
 	const char *right = "?:help  ::cmd ";
 	int rw = view_text_width(right, strlen(right));
-	int msg_room = r->w - x - rw - 3;
+	int iw = view_text_width(info, strlen(info));
 	const char *msg = s->hint[0] ? s->hint : s->message;
-	if (msg[0] && msg_room > 4) {
-		x += view_puts(c, r, 0, x, CELL_STATUS_BAR, 0, sep);
-		uint16_t elem = s->hint[0]    ? CELL_STATUS_WARN
-				: s->is_error ? CELL_STATUS_ERROR
-					      : CELL_STATUS_BAR;
-		struct layout_rect mr = {r->y, r->x, 1, x + msg_room};
-		x += view_puts(c, &mr, 0, x, elem, 0, msg);
+	int mw = view_text_width(msg, strlen(msg));
+	uint16_t melem = s->hint[0]    ? CELL_STATUS_WARN
+			 : s->is_error ? CELL_STATUS_ERROR
+				       : CELL_STATUS_BAR;
+	int x = 0;
+	/* the message matters most: the rest goes when it does not fit */
+	bool show_info = !msg[0] || iw + 3 + mw + rw <= r->w;
+	bool show_right = !msg[0] ? iw + rw <= r->w : (show_info || mw + 1 + rw <= r->w);
+	if (show_info) {
+		uint16_t celem = s->conn == STATUS_CONN_OK ? CELL_STATUS_BAR : CELL_STATUS_WARN;
+		x += view_puts(c, r, 0, x, celem, 0, info);
 	}
-	if (r->w - rw > x)
+	if (msg[0]) {
+		x += view_puts(c, r, 0, x, CELL_STATUS_BAR, 0, show_info ? sep : " ");
+		struct layout_rect mr = *r;
+		if (show_right)
+			mr.w = r->w - rw;
+		view_puts(c, &mr, 0, x, melem, 0, msg);
+	}
+	if (show_right)
 		view_puts(c, r, 0, r->w - rw, CELL_STATUS_BAR, 0, right);
 }
