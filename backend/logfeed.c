@@ -235,7 +235,7 @@ static int s_inflate(struct fetch *ft, const char *buf, size_t len, struct err *
 		int zr = inflate(&ft->z, Z_NO_FLUSH);
 		size_t have = INFLATE_OUT_BYTES - ft->z.avail_out;
 		if (have && ft->feed &&
-		    logstore_append(ft->feed->log, ft->out, have, LOGSTORE_NOW, e) < 0)
+		    logstore_append(ft->feed->log, ft->out, have, LOGSTORE_TIME_UNKNOWN, e) < 0)
 			return -1;
 		if (zr == Z_STREAM_END)
 			inflateReset(&ft->z); /* another gzip member may follow */

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #define TS_RECORD_BYTES	 16u
 #define SCAN_CHUNK_BYTES (1u << 20)
 #define TEXT_KEEP_BYTES	 (4u * LOGSTORE_BLOCK_BYTES)
+#define RESERVE_AHEAD_BYTES (8u << 20)
 
 struct logstore_state {
 	uint64_t bytes;	    /* spool bytes indexed */
@@ -57,6 +59,7 @@ struct logstore {
 	pthread_mutex_t wmu;
 	struct logstore_state st;
 	int64_t ts_last_ms;
+	uint64_t reserved_to; /* disk space allocated (beyond EOF) up to here */
 
 	pthread_rwlock_t lock;
 	struct logstore_state pub;
@@ -418,6 +421,32 @@ static int64_t s_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Allocates disk space for the next `len` bytes before they are written, so a
+ * full disk fails the append before any byte is visible to a process that
+ * follows the spool (it would otherwise see bytes that the roll-back removes).
+ * Space is taken ahead in large steps, beyond EOF (the size does not change). */
+static int s_reserve_disk(struct logstore *ls, size_t len, struct err *e)
+{
+	uint64_t end = ls->st.bytes + len;
+	if (end <= ls->reserved_to)
+		return 0;
+	uint64_t want = end + RESERVE_AHEAD_BYTES;
+	if (fallocate(ls->fd, FALLOC_FL_KEEP_SIZE, (off_t)ls->st.bytes,
+		      (off_t)(want - ls->st.bytes)) == 0) {
+		ls->reserved_to = want;
+		return 0;
+	}
+	if (errno == EOPNOTSUPP || errno == ENOSYS) {
+		ls->reserved_to = UINT64_MAX; /* the file system cannot: plain writes */
+		return 0;
+	}
+	if (fallocate(ls->fd, FALLOC_FL_KEEP_SIZE, (off_t)ls->st.bytes, (off_t)len) == 0) {
+		ls->reserved_to = end;
+		return 0;
+	}
+	return err_errno(e, errno, "cannot write log %.300s", ls->path);
+}
+
 int logstore_append(struct logstore *ls, const void *data, size_t len, int64_t arrival_ms,
 		    struct err *e)
 {
@@ -435,13 +464,13 @@ int logstore_append(struct logstore *ls, const void *data, size_t len, int64_t a
 		rc = 0;
 		goto out;
 	}
-	if (arrival_ms < 0)
+	if (arrival_ms == LOGSTORE_NOW)
 		arrival_ms = s_now_ms();
-	if (s_reserve(ls, ls->st.bytes + len, e))
+	if (s_reserve(ls, ls->st.bytes + len, e) || s_reserve_disk(ls, len, e))
 		goto out;
 	uint64_t old_ts_count = ls->st.ts_count;
 	int64_t old_ts_ms = ls->ts_last_ms;
-	if (s_ts_note(ls, data, len, arrival_ms, e))
+	if (arrival_ms != LOGSTORE_TIME_UNKNOWN && s_ts_note(ls, data, len, arrival_ms, e))
 		goto out;
 	if (s_pwrite_full(ls->fd, data, len, ls->st.bytes) < 0) {
 		err_errno(e, errno, "cannot write log %.300s", ls->path);
@@ -477,6 +506,12 @@ int logstore_refresh(struct logstore *ls, struct err *e)
 void logstore_finish(struct logstore *ls)
 {
 	pthread_mutex_lock(&ls->wmu);
+	if ((ls->flags & LOGSTORE_WRITE) && ls->reserved_to > ls->st.bytes &&
+	    ls->reserved_to != UINT64_MAX) {
+		/* Give back the space taken ahead. */
+		if (ftruncate(ls->fd, (off_t)ls->st.bytes) == 0)
+			ls->reserved_to = ls->st.bytes;
+	}
 	pthread_rwlock_wrlock(&ls->lock);
 	ls->finished = true;
 	pthread_rwlock_unlock(&ls->lock);
@@ -822,6 +857,46 @@ int logstore_read_bytes(struct logstore *ls, uint64_t offset, void *buf, size_t 
 	}
 	pthread_rwlock_unlock(&ls->lock);
 	return rc;
+}
+
+int logstore_send(struct logstore *ls, uint64_t offset, int out_fd, size_t cap, size_t *out_len,
+		  struct err *e)
+{
+	*out_len = 0;
+	pthread_rwlock_rdlock(&ls->lock);
+	uint64_t avail = ls->pub.bytes > offset ? ls->pub.bytes - offset : 0;
+	pthread_rwlock_unlock(&ls->lock);
+	size_t want = (size_t)s_min(cap, avail);
+	while (*out_len < want) {
+		off_t off = (off_t)(offset + *out_len);
+		ssize_t n = sendfile(out_fd, ls->fd, &off, want - *out_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EINVAL || errno == ENOSYS) && *out_len == 0) {
+			/* out_fd cannot take sendfile: copy through memory. */
+			char buf[65536];
+			size_t got;
+			if (logstore_read_bytes(ls, offset, buf, s_min(sizeof(buf), want), &got, e) < 0)
+				return -1;
+			size_t done = 0;
+			while (done < got) {
+				ssize_t w = write(out_fd, buf + done, got - done);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0)
+					return err_errno(e, errno, "cannot write the log");
+				done += (size_t)w;
+			}
+			*out_len = got;
+			return 0;
+		}
+		if (n < 0)
+			return err_errno(e, errno, "cannot write the log");
+		if (n == 0)
+			break;
+		*out_len += (size_t)n;
+	}
+	return 0;
 }
 
 int logstore_wait(struct logstore *ls, uint64_t have_bytes, int timeout_ms)

@@ -97,7 +97,10 @@ void logstore_unref(struct logstore *ls);
 const char *logstore_path(const struct logstore *ls);
 
 /* Appends `len` bytes (writer thread only; store opened with LOGSTORE_WRITE).
- * `arrival_ms` is the Unix ms the bytes arrived, or LOGSTORE_NOW. The bytes are
+ * `arrival_ms` is the Unix ms the bytes arrived, LOGSTORE_NOW, or
+ * LOGSTORE_TIME_UNKNOWN (no time is recorded: e.g. a log fetched from an
+ * archive). Disk space is allocated before writing, so on a full disk no byte
+ * of a failed append ever becomes visible to a follower. The bytes are
  * written and indexed as a whole or not at all: on failure (ERR_NOSPACE for a
  * full disk, ERR_IO otherwise) the spool and .ts are cut back to where they were,
  * so the caller may retry the same bytes later. Appending to a finished store
@@ -139,6 +142,13 @@ int logstore_read_lines(struct logstore *ls, uint64_t first, uint64_t count, siz
  * for streaming exact bytes (`logs --follow`). */
 int logstore_read_bytes(struct logstore *ls, uint64_t offset, void *buf, size_t cap,
 			size_t *out_len, struct err *e);
+
+/* Writes up to `cap` indexed bytes of the spool from `offset` to the file
+ * descriptor out_fd (a pipe, socket or file) without copying them through
+ * memory where the kernel can (sendfile); *out_len gets the number written.
+ * For streaming a log byte for byte (`logs --follow`). */
+int logstore_send(struct logstore *ls, uint64_t offset, int out_fd, size_t cap, size_t *out_len,
+		  struct err *e);
 
 /* Blocks until more than `have_bytes` bytes are indexed or the store is
  * finished (returns 1), or `timeout_ms` passes (returns 0; timeout_ms < 0 waits

@@ -13,7 +13,7 @@
 #include "worker.h"
 #include "xmem.h"
 
-#define COPY_BYTES       (256u * 1024u)
+#define COPY_BYTES       (4u << 20)
 #define CANCEL_WAIT_MS   60000
 
 /* Following a build: its log bytes to stdout until the log is complete and
@@ -27,7 +27,6 @@ struct follow {
 	struct build *build;
 	struct err log_err, record_err;
 	bool log_failed, record_failed;
-	char *buf;
 };
 
 static void s_copy(struct follow *f)
@@ -37,12 +36,12 @@ static void s_copy(struct follow *f)
 	for (;;) {
 		size_t n = 0;
 		struct err e = {0};
-		if (logstore_read_bytes(f->log, f->printed, f->buf, COPY_BYTES, &n, &e) < 0 || n == 0)
-			return;
-		if (fsutil_write_full(1, f->buf, n) < 0) {
+		if (logstore_send(f->log, f->printed, 1, COPY_BYTES, &n, &e) < 0) {
 			f->stdout_gone = true; /* e.g. piped into head */
 			return;
 		}
+		if (n == 0)
+			return;
 		f->printed += n;
 	}
 }
@@ -101,7 +100,7 @@ static int s_summary(struct follow *f)
 /* Streams the log of build id; with wait_end, until the build has ended. */
 static int s_follow(struct cli *c, const char *ref, bool wait_end)
 {
-	struct follow f = {.c = c, .buf = xmalloc(COPY_BYTES)};
+	struct follow f = {.c = c};
 	struct msg *m = msg_new(MSG_LOG_OPEN);
 	m->build_ref = xstrdup(ref);
 	struct msg *r = cli_call(c, m);
@@ -152,7 +151,6 @@ static int s_follow(struct cli *c, const char *ref, bool wait_end)
 out:
 	logstore_unref(f.log);
 	build_free(f.build);
-	free(f.buf);
 	return rc;
 }
 
