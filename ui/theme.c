@@ -258,9 +258,24 @@ static void s_chain_cleanup(struct s_chain *c)
 	c->n = 0;
 }
 
-/* Finds the file of a theme name (NAME.yaml in dirs) or path (relative to
- * rel_dir when given). New string, or NULL with e filled (ERR_NOTFOUND). */
-static char *s_find(const char *name, const char *rel_dir, const char *const *dirs, struct err *e)
+/* True when path is the file whose real path is real. */
+static bool s_same_file(const char *path, const char *real)
+{
+	if (!real)
+		return false;
+	char *r = realpath(path, NULL);
+	bool same = r && strcmp(r, real) == 0;
+	free(r);
+	return same;
+}
+
+/* Finds the file of a theme name (NAME.yaml in dirs, then in rel_dir when
+ * given: the extending file's own directory) or path (relative to rel_dir).
+ * A name that finds the extending file itself (real path self, may be NULL)
+ * looks further, so that a user's default.yaml can extend the shipped
+ * default. New string, or NULL with e filled (ERR_NOTFOUND). */
+static char *s_find(const char *name, const char *rel_dir, const char *self,
+		    const char *const *dirs, struct err *e)
 {
 	if (!name || !*name) {
 		err_set(e, ERR_CONFIG, "empty theme name");
@@ -276,18 +291,36 @@ static char *s_find(const char *name, const char *rel_dir, const char *const *di
 		free(p);
 		return NULL;
 	}
+	const char *search[16];
+	size_t ns = 0;
+	for (size_t i = 0; dirs && dirs[i] && ns < 15; i++)
+		search[ns++] = dirs[i];
+	bool listed = false;
+	for (size_t i = 0; rel_dir && i < ns; i++)
+		listed |= strcmp(search[i], rel_dir) == 0;
+	if (rel_dir && !listed)
+		search[ns++] = rel_dir;
 	char looked[300] = "";
 	size_t used = 0;
-	for (size_t i = 0; dirs && dirs[i]; i++) {
-		char *cand = xasprintf("%s/%s.yaml", dirs[i], name);
-		if (access(cand, F_OK) == 0)
-			return cand;
-		free(cand);
+	char *itself = NULL;
+	for (size_t i = 0; i < ns; i++) {
+		char *cand = xasprintf("%s/%s.yaml", search[i], name);
+		if (access(cand, F_OK) == 0) {
+			if (itself || !s_same_file(cand, self)) {
+				free(itself);
+				return cand;
+			}
+			itself = cand; /* used only when nothing else is found */
+		} else {
+			free(cand);
+		}
 		int w = snprintf(looked + used, sizeof(looked) - used, "%s%.140s", i ? ", " : "",
-				 dirs[i]);
+				 search[i]);
 		if (w > 0 && (size_t)w < sizeof(looked) - used)
 			used += (size_t)w;
 	}
+	if (itself)
+		return itself;
 	err_set(e, ERR_NOTFOUND, "theme '%.60s' not found (looked for %.60s.yaml in %s)", name,
 		name, used ? looked : "no directory");
 	return NULL;
@@ -430,7 +463,7 @@ static int s_load_bases(struct s_chain *c, const char *const *dirs, struct err *
 			return ytree_error(e, x, "extends: more than %d levels of themes",
 					   THEME_EXTENDS_MAX);
 		struct err fe = {0};
-		char *path = s_find(name, last->dir, dirs, &fe);
+		char *path = s_find(name, last->dir, last->real, dirs, &fe);
 		if (!path)
 			return ytree_error(e, x, "extends: %s", fe.msg);
 		struct s_layer nl = {0};
@@ -575,7 +608,7 @@ static int s_load(const char *name, struct s_chain *c, const char *const *dirs, 
 int theme_load(const char *name, const char *const *dirs, struct theme **out, struct err *e)
 {
 	*out = NULL;
-	char *path = s_find(name, NULL, dirs, e);
+	char *path = s_find(name, NULL, NULL, dirs, e);
 	if (!path)
 		return -1;
 	struct s_chain c = {0};

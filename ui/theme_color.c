@@ -73,7 +73,7 @@ int theme_rgb_to_16(uint8_t r, uint8_t g, uint8_t b)
 	int chroma = mx - mn;
 	if (chroma < 48) {
 		int avg = (r + g + b) / 3;
-		return avg < 48 ? 0 : avg < 160 ? 8 : avg < 240 ? 7 : 15;
+		return avg < 64 ? 0 : avg < 160 ? 8 : avg < 240 ? 7 : 15;
 	}
 	int h;
 	if (mx == r)
