@@ -714,8 +714,8 @@ void app_render(struct app *a, struct view_canvas *c, int rows, int cols)
 	a->dirty = false;
 	if (a->layout.too_small) {
 		char msg[64];
-		snprintf(msg, sizeof(msg), "too small: need %dx%d", LAYOUT_MIN_COLS,
-			 LAYOUT_MIN_ROWS);
+		snprintf(msg, sizeof(msg), "%s%dx%d", cols >= 20 ? "too small: need " : "need ",
+			 LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
 		view_puts(c, &a->layout.notice, 0, 0, CELL_STATUS_WARN, 0, msg);
 		return;
 	}

@@ -913,7 +913,7 @@ static void test_app_small_screens(void **state)
 	}
 	s_assert_screen_has(f, 5, 20, "Projects");
 	s_assert_screen_has(f, 3, 40, "too small");
-	s_assert_screen_has(f, 10, 19, "too small");
+	s_assert_screen_has(f, 10, 19, "need 20x5");
 	/* nothing is drawn outside the screen */
 	app_render(f->app, &f->canvas, 5, 20);
 	for (int y = 0; y < 5; y++)
