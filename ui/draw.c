@@ -18,7 +18,8 @@
 
 struct s_pair {
 	int fg, bg;
-	int next; /* next pair number in the hash chain, 0 = end */
+	int next;	  /* next pair number in the hash chain, 0 = end */
+	int older, newer; /* the recency list of unpinned pairs, 0 = end */
 	uint32_t last_frame;
 	bool pinned;
 };
@@ -37,6 +38,7 @@ struct draw {
 	int *buckets;
 	int nbuckets; /* power of two */
 	uint32_t frame;
+	int oldest, newest; /* ends of the recency list */
 
 	/* log colours 0-255 mapped for this terminal */
 	int16_t map_fg[256], map_bg[256];
@@ -56,6 +58,7 @@ static void s_cache_reset(struct draw *d)
 	for (int i = 0; i < d->nbuckets; i++)
 		d->buckets[i] = 0;
 	d->used = 0;
+	d->oldest = d->newest = 0;
 }
 
 static void s_unlink(struct draw *d, int p)
@@ -67,18 +70,56 @@ static void s_unlink(struct draw *d, int p)
 		*link = d->pairs[p].next;
 }
 
-/* The least recently used pair not pinned and not used in this frame, or -1. */
+static void s_lru_remove(struct draw *d, int p)
+{
+	struct s_pair *sp = &d->pairs[p];
+	if (sp->older)
+		d->pairs[sp->older].newer = sp->newer;
+	else
+		d->oldest = sp->newer;
+	if (sp->newer)
+		d->pairs[sp->newer].older = sp->older;
+	else
+		d->newest = sp->older;
+	sp->older = sp->newer = 0;
+}
+
+static void s_lru_append(struct draw *d, int p)
+{
+	struct s_pair *sp = &d->pairs[p];
+	sp->older = d->newest;
+	sp->newer = 0;
+	if (d->newest)
+		d->pairs[d->newest].newer = p;
+	else
+		d->oldest = p;
+	d->newest = p;
+}
+
+/* Marks pair p used now: the newest of the recency list (pinned pairs are not
+ * on it). */
+static void s_touch(struct draw *d, int p, bool pin)
+{
+	struct s_pair *sp = &d->pairs[p];
+	sp->last_frame = d->frame;
+	if (sp->pinned)
+		return;
+	s_lru_remove(d, p);
+	if (pin)
+		sp->pinned = true;
+	else
+		s_lru_append(d, p);
+}
+
+/* The least recently used unpinned pair, unless it was used in this frame
+ * (then so were all the others): -1. */
 static int s_evict(struct draw *d)
 {
-	int best = -1;
-	for (int p = 1; p <= d->used; p++) {
-		const struct s_pair *sp = &d->pairs[p];
-		if (sp->pinned || sp->last_frame == d->frame)
-			continue;
-		if (best < 0 || sp->last_frame < d->pairs[best].last_frame)
-			best = p;
-	}
-	return best;
+	int p = d->oldest;
+	if (!p || d->pairs[p].last_frame == d->frame)
+		return -1;
+	s_lru_remove(d, p);
+	return p;
 }
 
 /* The pair for (fg, bg): 0 for the terminal's defaults, -1 when none can be
@@ -92,8 +133,7 @@ static int s_pair_get(struct draw *d, int fg, int bg, bool pinned)
 	unsigned h = s_hash(d, fg, bg);
 	for (int p = d->buckets[h]; p; p = d->pairs[p].next) {
 		if (d->pairs[p].fg == fg && d->pairs[p].bg == bg) {
-			d->pairs[p].last_frame = d->frame;
-			d->pairs[p].pinned |= pinned;
+			s_touch(d, p, pinned);
 			return p;
 		}
 	}
@@ -110,6 +150,8 @@ static int s_pair_get(struct draw *d, int fg, int bg, bool pinned)
 	d->pairs[p] = (struct s_pair){
 	    .fg = fg, .bg = bg, .next = d->buckets[h], .last_frame = d->frame, .pinned = pinned};
 	d->buckets[h] = p;
+	if (!pinned)
+		s_lru_append(d, p);
 	return p;
 }
 

@@ -195,7 +195,8 @@ static char **s_attempt(const char *text, int start, int end)
 				      .priv_ = &s_matches};
 	p->complete(p->complete_ud, &c);
 	s_free_list(words, nw);
-	qsort(s_matches.items, s_matches.n, sizeof(char *), s_cmp_str);
+	if (s_matches.n > 1)
+		qsort(s_matches.items, s_matches.n, sizeof(char *), s_cmp_str);
 	size_t k = 0;
 	for (size_t i = 0; i < s_matches.n; i++) {
 		if (k && strcmp(s_matches.items[k - 1], s_matches.items[i]) == 0)

@@ -400,6 +400,10 @@ static int s_check_layer(struct s_layer *l, struct err *e)
 		return 0; /* an empty file: a theme that sets nothing */
 	if (ytree_check_keys(r, "theme", top, e) < 0)
 		return -1;
+	const struct ytree_node *desc = ytree_map_get(r, "description");
+	const char *text;
+	if (desc && ytree_get_string(desc, "description", &text, e) < 0)
+		return -1;
 	l->extends = ytree_map_get(r, "extends");
 	l->palette = ytree_map_get(r, "palette");
 	l->elements = ytree_map_get(r, "elements");

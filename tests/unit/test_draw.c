@@ -405,6 +405,54 @@ static void test_pairs_under_pressure(void **state)
 	s_term_stop(&tm);
 }
 
+/* The pair given up is the least recently used one. */
+static void test_pairs_lru_order(void **state)
+{
+	struct s_term tm;
+	s_term_start(&tm, "xterm-256color");
+	struct theme *th = s_theme("default");
+	struct draw_opts o = {.max_pairs = 40};
+	struct draw *d = draw_new(th, &o);
+	int free_pairs = draw_pairs_max(d) - draw_pairs_used(d);
+	assert_true(free_pairs >= 3);
+	WINDOW *w = newpad(1, 80);
+	attr_t a;
+	int first[64];
+	/* frame 1 fills every free pair with colours 16, 17, ... */
+	draw_frame_begin(d);
+	for (int k = 0; k < free_pairs; k++) {
+		struct cell_style st = {.elem = CELL_LOG_TEXT,
+					.fg = {.kind = CELL_COLOR_256, .index = (uint8_t)(16 + k)}};
+		draw_style_attr(d, &st, &a, &first[k]);
+	}
+	assert_int_equal(draw_pairs_used(d), draw_pairs_max(d));
+	/* frame 2 uses colour 16 again; frame 3 asks for two new colours: they
+	 * take the pairs of 17 and 18 (the least recently used), not 16's */
+	draw_frame_begin(d);
+	int again;
+	struct cell_style st16 = {.elem = CELL_LOG_TEXT,
+				  .fg = {.kind = CELL_COLOR_256, .index = 16}};
+	draw_style_attr(d, &st16, &a, &again);
+	assert_int_equal(again, first[0]);
+	draw_frame_begin(d);
+	int got[2];
+	for (int k = 0; k < 2; k++) {
+		struct cell_style st = {
+		    .elem = CELL_LOG_TEXT,
+		    .fg = {.kind = CELL_COLOR_256, .index = (uint8_t)(200 + k)}};
+		draw_style_attr(d, &st, &a, &got[k]);
+	}
+	assert_int_equal(got[0], first[1]);
+	assert_int_equal(got[1], first[2]);
+	s_pair_is(first[0], 16, -1);
+	s_pair_is(got[0], 200, -1);
+	s_pair_is(first[3], 19, -1);
+	delwin(w);
+	draw_free(d);
+	theme_free(th);
+	s_term_stop(&tm);
+}
+
 static void test_theme_switch_no_leak(void **state)
 {
 	struct s_term tm;
@@ -540,6 +588,7 @@ int main(void)
 	    cmocka_unit_test(test_eight_colors),
 	    cmocka_unit_test(test_no_color_and_dumb),
 	    cmocka_unit_test(test_pairs_under_pressure),
+	    cmocka_unit_test(test_pairs_lru_order),
 	    cmocka_unit_test(test_theme_switch_no_leak),
 	    cmocka_unit_test(test_box_progress_status),
 	    cmocka_unit_test(test_full_screen_cost),

@@ -274,6 +274,8 @@ static void test_value_errors(void **state)
 	s_buffer_fails("extends: [a]\n", "t.yaml:1:10: extends: expected a string, got a "
 					 "sequence");
 	s_buffer_fails("- a\n", "t.yaml:1:1: theme: expected a mapping, got a sequence");
+	s_buffer_fails("description: {a: b}\n", "t.yaml:1:14: description: expected a string, "
+						"got a mapping");
 	/* a bad value is an error even when a later theme would override it */
 	s_buffer_fails("extends: base\nelements:\n  normal: {fg: nocolour}\n  dim: {fg: red}\n",
 		       "t.yaml:3:16: elements.normal.fg: unknown colour 'nocolour' (not in the "
