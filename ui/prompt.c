@@ -395,6 +395,7 @@ int prompt_begin(struct prompt *p, const char *label, const char *initial, promp
 	p->active = true;
 	rl_callback_handler_install("", s_on_line);
 	if (!s_rl_ready) { /* after readline read the user's inputrc */
+		rl_variable_bind("editing-mode", "emacs"); /* Esc cancels: vi mode cannot work */
 		rl_variable_bind("bell-style", "none");
 		rl_variable_bind("enable-bracketed-paste", "off");
 		s_rl_ready = true;

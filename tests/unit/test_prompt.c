@@ -595,7 +595,15 @@ static void test_draw(void **state)
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
-	setenv("INPUTRC", "/dev/null", 1); /* the user's key bindings do not count here */
+	/* the user's key bindings do not count here; vi mode is overridden anyway */
+	char inputrc[300];
+	snprintf(inputrc, sizeof(inputrc), "%s/prompt-inputrc", AFT_TEST_TMP);
+	FILE *f = fopen(inputrc, "w");
+	if (!f)
+		return 1;
+	fputs("set editing-mode vi\n", f);
+	fclose(f);
+	setenv("INPUTRC", inputrc, 1);
 	snprintf(s_tmp, sizeof(s_tmp), "%s/prompt-XXXXXX", AFT_TEST_TMP);
 	if (!mkdtemp(s_tmp))
 		return 1;
