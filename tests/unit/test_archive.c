@@ -534,28 +534,40 @@ static void test_resume_skips_unfinished_and_reports_broken(void **state)
 	char *p1 = s_pending(f, "11111111-1111-4111-8111-111111111111");
 	char *tmp = s_join(p1, "log.gz.tmp");
 	s_write_str(tmp, "partial");
-	/* A finished one whose meta.json is damaged: reported and kept. */
-	char *p2 = s_pending(f, "22222222-2222-4222-8222-222222222222");
-	char *gz = s_join(p2, "log.gz");
+	/* A finished one, kept after a failed upload, whose meta.json got
+	 * damaged: reported and kept. */
+	struct build *b = s_build();
+	char *spool = s_join(f->base, "spool.log");
+	s_write_str(spool, "log\n");
+	char *blocker = s_block(f, LOGS);
+	struct done d = s_archive(f, b, spool, NULL);
+	assert_int_equal(d.rc, -1);
+	unlink(blocker);
+	char *p2 = s_pending(f, b->id);
 	char *meta = s_join(p2, "meta.json");
-	s_write_str(gz, "not even gzip");
+	assert_true(fsutil_exists(meta));
 	s_write_str(meta, "{ broken json");
-	struct done d = s_resume(f);
+	d = s_resume(f);
 	assert_int_equal(d.rc, -1);
 	assert_non_null(strstr(d.err.msg, "meta.json"));
 	assert_true(fsutil_exists(tmp));
-	assert_true(fsutil_exists(gz));
-	assert_true(fsutil_exists(meta));
+	assert_true(fsutil_exists(p2));
+	char *pl = archive_pending_log(f->data, b->id); /* the log is still viewable */
+	assert_non_null(pl);
+	free(pl);
 	/* meta.json without the keys: also reported. */
 	s_write_str(meta, "{\"buildID\": \"22222222\"}");
 	d = s_resume(f);
 	assert_int_equal(d.rc, -1);
 	assert_non_null(strstr(d.err.msg, "meta.json"));
+	assert_true(fsutil_exists(p2));
 	free(p1);
 	free(tmp);
 	free(p2);
-	free(gz);
 	free(meta);
+	free(blocker);
+	free(spool);
+	build_free(b);
 }
 
 /* Several builds kept pending, then two resumes at once: every log ends up
