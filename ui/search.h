@@ -75,6 +75,11 @@ uint64_t search_line_count(struct search_re *re, struct ansi_plain *scratch, con
 bool search_line_find(struct search_re *re, struct ansi_plain *scratch, const char *line,
 		      size_t len, int dir, uint64_t bound, uint64_t *start, uint64_t *end);
 
+/* The same on a line already stripped with ansi_plain_set (p->text valid). */
+bool search_plain_any(struct search_re *re, const struct ansi_plain *p);
+size_t search_plain_marks(struct search_re *re, const struct ansi_plain *p, uint16_t elem,
+			  struct ansi_mark *marks, size_t cap);
+
 /* --- filter --------------------------------------------------------------- */
 
 /* The lines shown by a filter: every line with a hit plus `context` lines
