@@ -196,6 +196,11 @@ static void s_prepared(struct job *j)
 		}
 		free(dst);
 	}
+	/* From here on the directory is complete: archive_resume may upload it. */
+	char *ready = xasprintf("%s/ready", j->pend_dir);
+	if (fsutil_write_atomic(ready, "", 0, &e) < 0)
+		s_fail(j, &e);
+	free(ready);
 	j->prepared = true;
 	s_upload_dir(j, j->pend_dir);
 }
@@ -321,8 +326,8 @@ void archive_resume(struct evloop *loop, struct blob *blob, const char *data_dir
 		if (de->d_name[0] == '.')
 			continue;
 		char *dir = xasprintf("%s/%s", root, de->d_name);
-		char *gz = xasprintf("%s/log.gz", dir);
-		/* Only finished preparations: log.gz exists once compression ended. */
+		char *gz = xasprintf("%s/ready", dir);
+		/* Only finished preparations (log.gz may be gone already: sent). */
 		if (fsutil_exists(gz)) {
 			j->dirs = xrealloc(j->dirs, (j->n_dirs + 1) * sizeof(*j->dirs));
 			j->dirs[j->n_dirs++] = dir;

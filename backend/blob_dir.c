@@ -46,7 +46,7 @@ bool blob_dir_key_ok(const char *key)
 	for (;;) {
 		const char *slash = strchr(seg, '/');
 		size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
-		if ((n == 0 && slash) || (n == 1 && seg[0] == '.') ||
+		if (n == 0 || (n == 1 && seg[0] == '.') ||
 		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
 			return false;
 		if (!slash)
@@ -54,6 +54,8 @@ bool blob_dir_key_ok(const char *key)
 		seg = slash + 1;
 	}
 }
+
+static void s_prune_parents(struct blob_dir *d, enum blob_bucket bucket, const char *path);
 
 static char *s_path(struct blob_dir *d, enum blob_bucket bucket, const char *key)
 {
@@ -85,12 +87,13 @@ static void s_put_file(struct blob *base, enum blob_bucket bucket, const char *k
 	r->rc = -1;
 	dst = s_path(d, bucket, key);
 	tmp = xasprintf("%s/.tmp/%d-%u", d->root, (int)getpid(), ++d->tmp_seq);
-	if (fsutil_mkdir_parent(dst, 0755, &r->err) < 0 ||
-	    fsutil_copy_file(path, tmp, &r->err) < 0)
+	if (fsutil_copy_file(path, tmp, &r->err) < 0)
 		goto out;
-	if (rename(tmp, dst) < 0) {
-		err_errno(&r->err, errno, "cannot store %.300s", dst);
+	if (fsutil_mkdir_parent(dst, 0755, &r->err) < 0 || rename(tmp, dst) < 0) {
+		if (r->err.code == ERR_NONE)
+			err_errno(&r->err, errno, "cannot store %.300s", dst);
 		unlink(tmp);
+		s_prune_parents(d, bucket, dst); /* no empty "directory" left */
 		goto out;
 	}
 	struct stat st;
@@ -190,6 +193,38 @@ static void s_head(struct blob *base, enum blob_bucket bucket, const char *key,
 	blob_reply_later(d->loop, r, done, ctx);
 }
 
+/* A list prefix: like a key, but it may end with '/' or in the middle of a
+ * name. */
+static bool s_prefix_ok(const char *prefix)
+{
+	char *probe = xasprintf("%sx", prefix);
+	bool ok = blob_dir_key_ok(probe);
+	free(probe);
+	return ok;
+}
+
+/* Whether a directory holds at least one object (S3 has no empty
+ * "directories"). */
+static bool s_has_object(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return false;
+	struct dirent *de;
+	bool found = false;
+	while (!found && (de = readdir(dh))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char *path = xasprintf("%s/%s", dir, de->d_name);
+		struct stat st;
+		if (stat(path, &st) == 0)
+			found = S_ISREG(st.st_mode) || (S_ISDIR(st.st_mode) && s_has_object(path));
+		free(path);
+	}
+	closedir(dh);
+	return found;
+}
+
 static int s_cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct blob_entry *)a)->key, ((const struct blob_entry *)b)->key);
@@ -218,8 +253,10 @@ static int s_walk(const char *dir, const char *kp, const char *prefix, bool deli
 		if (strncmp(key, prefix, n) == 0 && stat(path, &st) == 0) {
 			if (S_ISDIR(st.st_mode)) {
 				char *sub = xasprintf("%s/", key);
-				if (delim && klen + 1 > plen)
-					blob_list_push(out, sub, 0, 0, true);
+				if (delim && klen + 1 > plen) {
+					if (s_has_object(path))
+						blob_list_push(out, sub, 0, 0, true);
+				}
 				else
 					rc = s_walk(path, sub, prefix, delim, out, e);
 				free(sub);
@@ -244,6 +281,11 @@ static void s_list(struct blob *base, enum blob_bucket bucket, const char *prefi
 	struct blob_reply *r = s_reply();
 	struct blob_list all = {0};
 	bool delim = delimiter && *delimiter;
+	if (prefix && *prefix && !s_prefix_ok(prefix)) {
+		r->rc = -1;
+		err_set(&r->err, ERR_USAGE, "invalid list prefix '%.200s'", prefix);
+		goto out;
+	}
 	if (delim && strcmp(delimiter, "/") != 0) {
 		r->rc = -1;
 		err_set(&r->err, ERR_USAGE, "only '/' is supported as a delimiter");
@@ -261,7 +303,8 @@ static void s_list(struct blob *base, enum blob_bucket bucket, const char *prefi
 	free(dir);
 	if (r->rc < 0)
 		goto out;
-	qsort(all.items, all.n, sizeof(*all.items), s_cmp_entry);
+	if (all.n > 1)
+		qsort(all.items, all.n, sizeof(*all.items), s_cmp_entry);
 	int max = max_keys > 0 ? max_keys : 1000;
 	for (size_t i = 0; i < all.n; i++) {
 		struct blob_entry *en = &all.items[i];
@@ -278,15 +321,17 @@ out:
 	blob_reply_later(d->loop, r, done, ctx);
 }
 
-static void s_prune_parents(struct blob_dir *d, enum blob_bucket bucket, char *path)
+static void s_prune_parents(struct blob_dir *d, enum blob_bucket bucket, const char *file)
 {
 	size_t top_len = strlen(d->root) + 1 + strlen(d->buckets[bucket]);
+	char *path = xstrdup(file);
 	char *slash;
 	while ((slash = strrchr(path, '/')) && (size_t)(slash - path) > top_len) {
 		*slash = '\0';
 		if (rmdir(path) < 0)
 			break;
 	}
+	free(path);
 }
 
 static void s_del(struct blob *base, enum blob_bucket bucket, const char *const *keys, size_t n,

@@ -172,7 +172,8 @@ static void s_create(struct store *base, const struct build *b, store_done_fn do
 	s_bind_opt(st, 14, b->job_name);
 	s_bind_opt(st, 15, b->status_message);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_CONSTRAINT) {
+	if (rc == SQLITE_CONSTRAINT &&
+	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY) {
 		err_set(&r->err, ERR_CONFLICT, "build %.40s already exists", b->id);
 		goto out;
 	}
