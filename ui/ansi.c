@@ -6,7 +6,6 @@
 
 #include <locale.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -231,18 +230,60 @@ void ansi_state_style(const struct ansi_state *st, uint16_t elem, struct cell_st
 
 /* --- tokens ----------------------------------------------------------------- */
 
-static void s_glyph_rep(struct ansi_glyph *g, size_t raw_off, size_t raw_len, const char *fmt,
-			unsigned v)
+/* A generated inert glyph of `len` bytes already in g->rep. */
+static void s_glyph_rep(struct ansi_glyph *g, size_t raw_off, size_t raw_len, size_t len)
 {
-	int n = snprintf(g->rep, sizeof(g->rep), fmt, v);
 	g->kind = ANSI_GLYPH_RUN;
 	g->inert = true;
 	g->raw_is_text = false;
 	g->text = g->rep;
-	g->len = n > 0 ? (size_t)n : 0;
-	g->width = g->len;
+	g->len = len;
+	g->width = len;
 	g->raw_off = raw_off;
 	g->raw_len = raw_len;
+}
+
+static const char s_hex[] = "0123456789abcdef";
+static const char s_HEX[] = "0123456789ABCDEF";
+
+/* "^" followed by c (or by "[" and c when esc is set). */
+static void s_rep_caret(struct ansi_glyph *g, size_t raw_off, size_t raw_len, char c)
+{
+	g->rep[0] = '^';
+	g->rep[1] = c;
+	s_glyph_rep(g, raw_off, raw_len, 2);
+}
+
+/* "^[" followed by c (0: nothing). */
+static void s_rep_esc(struct ansi_glyph *g, size_t raw_off, size_t raw_len, char c)
+{
+	g->rep[0] = '^';
+	g->rep[1] = '[';
+	g->rep[2] = c;
+	s_glyph_rep(g, raw_off, raw_len, c ? 3 : 2);
+}
+
+static void s_rep_byte(struct ansi_glyph *g, size_t raw_off, unsigned char c)
+{
+	g->rep[0] = '\\';
+	g->rep[1] = 'x';
+	g->rep[2] = s_hex[c >> 4];
+	g->rep[3] = s_hex[c & 15];
+	s_glyph_rep(g, raw_off, 1, 4);
+}
+
+/* "<U+XXXX>" (4 to 6 hex digits). */
+static void s_rep_cp(struct ansi_glyph *g, size_t raw_off, size_t raw_len, uint32_t cp)
+{
+	int digits = cp > 0xfffff ? 6 : cp > 0xffff ? 5 : 4;
+	size_t n = 0;
+	g->rep[n++] = '<';
+	g->rep[n++] = 'U';
+	g->rep[n++] = '+';
+	for (int i = digits - 1; i >= 0; i--)
+		g->rep[n++] = s_HEX[(cp >> (4 * i)) & 15];
+	g->rep[n++] = '>';
+	s_glyph_rep(g, raw_off, raw_len, n);
 }
 
 static void s_glyph_run(struct ansi_glyph *g, const char *buf, size_t off, size_t n, bool inert)
@@ -284,9 +325,9 @@ static bool s_csi_scan(const unsigned char *u, size_t len, size_t start, size_t 
 /* "^[" for the ESC at p, then the rest of the sequence [p + 1, end) as an
  * inert tail. */
 static void s_inert_seq(struct ansi_state *st, struct ansi_glyph *g, size_t p, size_t end,
-			size_t esc_len, const char *shown)
+			size_t esc_len, char shown)
 {
-	s_glyph_rep(g, p, esc_len, shown, 0);
+	s_rep_esc(g, p, esc_len, shown);
 	if (end > p + esc_len) {
 		st->mode = ANSI_MODE_TAIL;
 		st->tail = (uint16_t)(end - p - esc_len);
@@ -305,7 +346,7 @@ static enum ansi_tok s_esc(struct ansi_state *st, const unsigned char *u, size_t
 	if (st->mode == ANSI_MODE_STRING) {
 		st->mode = ANSI_MODE_TEXT;
 		if (p + 1 < len && u[p + 1] == '\\') {
-			s_glyph_rep(g, p, 2, "^[\\", 0);
+			s_rep_esc(g, p, 2, '\\');
 			*pos = p + 2;
 			return ANSI_TOK_GLYPH;
 		}
@@ -319,7 +360,7 @@ static enum ansi_tok s_esc(struct ansi_state *st, const unsigned char *u, size_t
 			return ANSI_TOK_NONE;
 		}
 	} else if (s_string_intro(n)) {
-		s_glyph_rep(g, p, 2, "^[%c", n);
+		s_rep_esc(g, p, 2, (char)n);
 		st->mode = ANSI_MODE_STRING;
 		*pos = p + 2;
 		return ANSI_TOK_GLYPH;
@@ -333,7 +374,7 @@ static enum ansi_tok s_esc(struct ansi_state *st, const unsigned char *u, size_t
 	} else if (n >= 0x30 && n <= 0x7e) {
 		end = p + 2;
 	}
-	s_inert_seq(st, g, p, end, 1, "^[");
+	s_inert_seq(st, g, p, end, 1, 0);
 	*pos = p + 1;
 	return ANSI_TOK_GLYPH;
 }
@@ -343,7 +384,7 @@ static enum ansi_tok s_esc(struct ansi_state *st, const unsigned char *u, size_t
 static void s_c1(struct ansi_state *st, const unsigned char *u, size_t len, size_t p, size_t n,
 		 uint32_t cp, struct ansi_glyph *g)
 {
-	s_glyph_rep(g, p, n, "<U+%04X>", cp);
+	s_rep_cp(g, p, n, cp);
 	if (st->mode == ANSI_MODE_STRING) {
 		if (cp == 0x9c)
 			st->mode = ANSI_MODE_TEXT;
@@ -386,7 +427,7 @@ static enum ansi_tok s_control(struct ansi_state *st, const unsigned char *u, si
 	}
 	if (string && (c == 0x07 || c == 0x18 || c == 0x1a))
 		st->mode = ANSI_MODE_TEXT;
-	s_glyph_rep(g, p, 1, "^%c", (unsigned)(c ^ 0x40));
+	s_rep_caret(g, p, 1, (char)(c ^ 0x40));
 	return ANSI_TOK_GLYPH;
 }
 
@@ -397,7 +438,7 @@ static enum ansi_tok s_nonascii(struct ansi_state *st, const unsigned char *u, s
 	uint32_t cp;
 	size_t n = s_utf8(u + p, len - p, &cp);
 	if (n == 0) {
-		s_glyph_rep(g, p, 1, "\\x%02x", u[p]);
+		s_rep_byte(g, p, u[p]);
 		*pos = p + 1;
 		return ANSI_TOK_GLYPH;
 	}
@@ -408,7 +449,7 @@ static enum ansi_tok s_nonascii(struct ansi_state *st, const unsigned char *u, s
 	}
 	int w = s_unicode_control(cp) ? -1 : s_wcwidth(cp);
 	if (w < 0) {
-		s_glyph_rep(g, p, n, "<U+%04X>", cp);
+		s_rep_cp(g, p, n, cp);
 		return ANSI_TOK_GLYPH;
 	}
 	g->kind = w == 0 ? ANSI_GLYPH_MARK : ANSI_GLYPH_CHAR;

@@ -12,10 +12,11 @@
 #include "logview.h"
 #include "search.h"
 
-#define LV_TEXT_CAP   8192u /* bytes of a line read for drawing; longer lines stream */
-#define LV_WRAP_CACHE 64    /* long lines whose wrapped layout is remembered */
-#define LV_CKPT_ROWS  64u   /* wrapped rows between checkpoints of a long line */
-#define LV_MAX_MARKS  256   /* highlighted matches per line */
+#define LV_TEXT_CAP	  8192u /* bytes of a line read for drawing; longer lines stream */
+#define LV_WRAP_CACHE	  64	/* long lines whose wrapped layout is remembered */
+#define LV_CKPT_ROWS	  16u	/* wrapped rows between checkpoints of a long line */
+#define LV_MAX_MARKS	  256	/* highlighted matches per line */
+#define LV_CLASSIFY_BYTES 2048u /* bytes of a line looked at for error/warning styling */
 
 /* A line in view: read with logstore_read_lines, text capped at LV_TEXT_CAP. */
 struct lv_line {
@@ -106,8 +107,11 @@ struct logview {
 	size_t rowv_cap;
 	struct cell_span *fin;
 	size_t fin_cap;
-	struct lv_line *lines;
+	struct lv_line *lines; /* lines of the last fetch; lines[0] shows index f_idx */
 	size_t lines_cap, nfetched;
+	uint64_t f_idx, f_bytes, f_rows; /* what the last fetch read, to reuse it */
+	const void *f_log, *f_filter;
+	bool f_valid;
 	char *tbuf;
 	size_t tbuf_len, tbuf_cap;
 	struct ansi_plain plain;

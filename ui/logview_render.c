@@ -113,15 +113,39 @@ static int s_read_lines(struct logview *lv, uint64_t first, uint64_t n)
 	return 0;
 }
 
+/* Can the lines fetched last stand for [idx, idx + n) now? Then they are
+ * moved to the front of lv->lines. */
+static bool s_reuse(struct logview *lv, uint64_t idx, uint64_t n, uint64_t bytes, uint64_t count)
+{
+	if (!lv->f_valid || lv->f_log != lv->log || lv->f_filter != lv->filter ||
+	    lv->f_bytes != bytes || lv->f_rows != count || idx < lv->f_idx ||
+	    idx + n > lv->f_idx + lv->nfetched)
+		return false;
+	size_t skip = (size_t)(idx - lv->f_idx);
+	if (skip > 0) {
+		memmove(lv->lines, lv->lines + skip, (lv->nfetched - skip) * sizeof(*lv->lines));
+		lv->nfetched -= skip;
+		lv->f_idx = idx;
+	}
+	return true;
+}
+
 int logview_render_fetch(struct logview *lv, uint64_t idx, uint64_t n)
 {
-	lv->nfetched = 0;
-	lv->tbuf_len = 0;
 	uint64_t count = logview_render_count(lv);
-	if (!lv->log || idx >= count)
+	uint64_t bytes = lv->log ? logstore_byte_count(lv->log) : 0;
+	if (!lv->log || idx >= count) {
+		lv->nfetched = 0;
+		lv->f_valid = false;
 		return 0;
+	}
 	if (n > count - idx)
 		n = count - idx;
+	if (s_reuse(lv, idx, n, bytes, count))
+		return 0;
+	lv->nfetched = 0;
+	lv->tbuf_len = 0;
+	lv->f_valid = false;
 	int rc = 0;
 	if (!lv->filter) {
 		rc = s_read_lines(lv, idx, n);
@@ -137,6 +161,13 @@ int logview_render_fetch(struct logview *lv, uint64_t idx, uint64_t n)
 	}
 	for (size_t j = 0; j < lv->nfetched; j++)
 		lv->lines[j].text = lv->tbuf + lv->lines[j].text_at;
+	/* a line that grew between the count and the read: do not reuse */
+	lv->f_valid = rc == 0 && logstore_byte_count(lv->log) == bytes;
+	lv->f_idx = idx;
+	lv->f_bytes = bytes;
+	lv->f_rows = count;
+	lv->f_log = lv->log;
+	lv->f_filter = lv->filter;
 	return rc;
 }
 
@@ -315,12 +346,16 @@ struct lv_pos logview_render_bottom(struct logview *lv)
 
 struct lv_pos logview_render_top(struct logview *lv)
 {
-	struct lv_pos b = logview_render_bottom(lv);
 	if (lv->follow)
-		return b;
+		return logview_render_bottom(lv);
 	struct lv_pos p = lv->top;
-	if (p.idx > b.idx || (p.idx == b.idx && p.sub > b.sub))
-		return b;
+	/* with at least `rows` lines after the top the view is full: no need to
+	 * work out where the bottom is */
+	if (!lv->wrap || p.idx + (uint64_t)lv->rows >= logview_render_count(lv)) {
+		struct lv_pos b = logview_render_bottom(lv);
+		if (p.idx > b.idx || (p.idx == b.idx && p.sub > b.sub))
+			return b;
+	}
 	if (p.sub > 0) {
 		uint64_t rows = logview_render_rows_of(lv, p.idx);
 		if (p.sub >= rows)
@@ -367,6 +402,7 @@ void logview_render_locate(struct logview *lv, uint64_t line, uint64_t off, uint
 	*col = 0;
 	lv->nfetched = 0;
 	lv->tbuf_len = 0;
+	lv->f_valid = false;
 	if (!lv->log || s_read_lines(lv, line, 1) || lv->nfetched == 0)
 		return;
 	struct lv_line *l = &lv->lines[0];
@@ -390,11 +426,15 @@ void logview_render_locate(struct logview *lv, uint64_t line, uint64_t off, uint
 
 /* --- drawing ------------------------------------------------------------------------- */
 
+/* Error or warning styling, from the start of the line (LV_CLASSIFY_BYTES). */
 static uint16_t s_classify(struct logview *lv)
 {
-	if (search_plain_any(lv->ere, &lv->plain))
+	struct ansi_plain head = lv->plain;
+	if (head.len > LV_CLASSIFY_BYTES)
+		head.len = LV_CLASSIFY_BYTES;
+	if (search_plain_any(lv->ere, &head))
 		return CELL_LOG_ERROR;
-	if (search_plain_any(lv->wre, &lv->plain))
+	if (search_plain_any(lv->wre, &head))
 		return CELL_LOG_WARN;
 	return CELL_LOG_TEXT;
 }
@@ -472,9 +512,12 @@ static void s_gutter(struct logview *lv, const struct lv_line *l, bool first_row
 static size_t s_draw_line(struct logview *lv, const struct lv_line *l, uint64_t sub, size_t max,
 			  size_t r)
 {
-	if (ansi_plain_set(&lv->plain, l->text, l->text_len)) {
+	/* plain text for matching: the line's head for styling, all of the text
+	 * read when search matches are to be highlighted */
+	size_t plen = !lv->sre && l->text_len > LV_CLASSIFY_BYTES ? LV_CLASSIFY_BYTES : l->text_len;
+	if (ansi_plain_set(&lv->plain, l->text, plen)) {
 		lv->plain.text = l->text;
-		lv->plain.len = l->text_len;
+		lv->plain.len = plen;
 		lv->plain.nsegs = 0;
 	}
 	struct ansi_fit f;
