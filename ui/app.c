@@ -710,7 +710,9 @@ void app_render(struct app *a, struct view_canvas *c, int rows, int cols)
 	enum layout_focus_kind focus = a->focus;
 	if (focus == LAYOUT_FOCUS_LOG && !app_focused_log(a))
 		focus = a->focus = LAYOUT_FOCUS_MAIN;
-	layout_compute(&a->layout, rows, cols, a->n_logs, focus, a->focus_log);
+	/* help takes the whole right side while it is shown */
+	bool help = a->main_view == APP_MAIN_HELP;
+	layout_compute(&a->layout, rows, cols, help ? 0 : a->n_logs, focus, a->focus_log);
 	a->dirty = false;
 	if (a->layout.too_small) {
 		char msg[64];
@@ -725,7 +727,7 @@ void app_render(struct app *a, struct view_canvas *c, int rows, int cols)
 		s_separator(a, c);
 	if (layout_visible(&a->layout.main))
 		s_main_ops(a)->render(a, c, &a->layout.main, focus == LAYOUT_FOCUS_MAIN);
-	for (int i = 0; i < a->n_logs; i++)
+	for (int i = 0; i < a->n_logs && !help; i++)
 		if (layout_visible(&a->layout.logs[i]))
 			view_log_render(a, a->logs[i], c, &a->layout.logs[i],
 					focus == LAYOUT_FOCUS_LOG && a->focus_log == i);

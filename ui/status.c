@@ -51,6 +51,34 @@ bool status_tick(struct status *s, int64_t now_ms)
 	return false;
 }
 
+/* Puts msg at column x; when it does not fit, its middle gives way to an
+ * ellipsis so both the start and the end (a file name) stay visible. */
+static void s_put_elided(struct view_canvas *c, const struct layout_rect *r, int x, uint16_t elem,
+			 const char *msg, bool unicode)
+{
+	int room = r->w - x - 1;
+	size_t len = strlen(msg);
+	if (room < 8 || view_text_width(msg, len) <= room) {
+		view_puts(c, r, 0, x, elem, 0, msg);
+		return;
+	}
+	const char *dots = unicode ? "…" : "...";
+	int dw = unicode ? 1 : 3;
+	int head_w = (room - dw) / 3;
+	int tail_w = room - dw - head_w;
+	size_t head = view_text_fit(msg, len, head_w);
+	/* the tail: the shortest suffix that fits */
+	size_t start = len;
+	while (start > head && view_text_width(msg + start - 1, len - start + 1) <= tail_w)
+		start--;
+	while (start < len && ((unsigned char)msg[start] & 0xc0) == 0x80)
+		start++;
+	struct cell_style st = {.elem = elem};
+	x += view_put(c, r, 0, x, msg, head, st);
+	x += view_puts(c, r, 0, x, elem, 0, dots);
+	view_put(c, r, 0, x, msg + start, len - start, st);
+}
+
 void status_render(const struct status *s, const struct profile *p, bool unicode,
 		   struct view_canvas *c, const struct layout_rect *r)
 {
@@ -85,7 +113,7 @@ void status_render(const struct status *s, const struct profile *p, bool unicode
 		struct layout_rect mr = *r;
 		if (show_right)
 			mr.w = r->w - rw;
-		view_puts(c, &mr, 0, x, melem, 0, msg);
+		s_put_elided(c, &mr, x, melem, msg, unicode);
 	}
 	if (show_right)
 		view_puts(c, r, 0, r->w - rw, CELL_STATUS_BAR, 0, right);
