@@ -41,10 +41,11 @@ enum logview_ts {
 	LOGVIEW_TS_UTC,	  /* "14:03:22.123Z" */
 };
 
-/* Default pattern of error lines (caseless) and of warning lines; visible
+/* Default pattern of error lines (caseless; singular words only, so that
+ * "0 errors, 2 warnings" summaries are not flagged) and of warning lines; visible
  * lines matching them are drawn as CELL_LOG_ERROR / CELL_LOG_WARN. */
-#define LOGVIEW_ERROR_PATTERN "\\b(error|errors|fatal|failed|failure|exception|panic)\\b"
-#define LOGVIEW_WARN_PATTERN  "\\b(warn|warning|warnings|deprecated)\\b"
+#define LOGVIEW_ERROR_PATTERN "\\b(error|fatal|failed|failure|exception|panic)\\b"
+#define LOGVIEW_WARN_PATTERN  "\\b(warn|warning|deprecated)\\b"
 
 /* Default time budget of one logview_work call. */
 #define LOGVIEW_WORK_BUDGET_US 5000

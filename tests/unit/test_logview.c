@@ -644,6 +644,29 @@ static void test_error_lines(void **state)
 	logstore_unref(ls);
 }
 
+static void test_line_styles(void **state)
+{
+	struct logstore *ls = s_log("styles");
+	s_append(ls, "main.c:3: error: x\nwarning: y\nBuild done: 0 errors, 2 warnings\n"
+		     "\x1b[1;31mred\x1b[0m text\nPANIC now\n");
+	struct logview *lv = s_view(ls, 5, 60);
+	const struct logview_row *rows;
+	logview_render(lv, &rows);
+	assert_int_equal(rows[0].spans[0].style.elem, CELL_LOG_ERROR);
+	assert_int_equal(rows[1].spans[0].style.elem, CELL_LOG_WARN);
+	assert_int_equal(rows[2].spans[0].style.elem, CELL_LOG_TEXT);
+	/* SGR colours stay on top of the line's element */
+	const struct cell_span *s = s_span(rows, 3, "red");
+	assert_int_equal(s->style.elem, CELL_LOG_TEXT);
+	assert_int_equal(s->style.attrs, CELL_BOLD);
+	assert_int_equal(s->style.fg.kind, CELL_COLOR_256);
+	assert_int_equal(s->style.fg.index, 1);
+	assert_int_equal(s_span(rows, 3, " text")->style.fg.kind, CELL_COLOR_NONE);
+	assert_int_equal(rows[4].spans[0].style.elem, CELL_LOG_ERROR);
+	logview_free(lv);
+	logstore_unref(ls);
+}
+
 /* --- safety, save, replacement ---------------------------------------------------------- */
 
 static void test_hostile_log(void **state)
@@ -808,6 +831,7 @@ int main(void)
 	    cmocka_unit_test(test_counter_grows),
 	    cmocka_unit_test(test_filter),
 	    cmocka_unit_test(test_error_lines),
+	    cmocka_unit_test(test_line_styles),
 	    cmocka_unit_test(test_hostile_log),
 	    cmocka_unit_test(test_save_byte_exact),
 	    cmocka_unit_test(test_replace_log),
