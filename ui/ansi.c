@@ -322,6 +322,15 @@ static bool s_csi_scan(const unsigned char *u, size_t len, size_t start, size_t 
 	return false;
 }
 
+size_t ansi_sgr_len(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t end;
+	if (n < 3 || u[0] != 0x1b || u[1] != '[' || !s_csi_scan(u, n, 2, &end))
+		return 0;
+	return end;
+}
+
 /* "^[" for the ESC at p, then the rest of the sequence [p + 1, end) as an
  * inert tail. */
 static void s_inert_seq(struct ansi_state *st, struct ansi_glyph *g, size_t p, size_t end,

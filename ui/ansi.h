@@ -95,6 +95,9 @@ enum ansi_tok {
 enum ansi_tok ansi_next(struct ansi_state *st, const char *buf, size_t len, size_t *pos,
 			bool at_end, struct ansi_glyph *g);
 
+/* If s (n bytes) starts with an SGR sequence, its length; else 0. */
+size_t ansi_sgr_len(const char *s, size_t n);
+
 /* The cell style of ordinary text under `st` on a line whose theme element is
  * `elem` (CELL_LOG_TEXT, CELL_LOG_ERROR, ...). */
 void ansi_state_style(const struct ansi_state *st, uint16_t elem, struct cell_style *out);

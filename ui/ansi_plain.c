@@ -47,29 +47,39 @@ static int s_plain_copy(struct ansi_plain *p, const char *line, size_t from, siz
 	return 0;
 }
 
+/* Removing SGR sequences and a final CR is all the decoder's TEXT/STRING
+ * modes change for matching: an ESC always ends a string and SGR is
+ * recognised wherever an ESC [ ... m stands, so a direct scan gives the same
+ * text as decoding glyph by glyph (test_ansi checks both agree). */
 int ansi_plain_set(struct ansi_plain *p, const char *line, size_t len)
 {
 	p->text = line;
 	p->len = len;
 	p->nsegs = 0;
-	if (!memchr(line, 0x1b, len) && !(len > 0 && line[len - 1] == '\r'))
+	bool cr = len > 0 && line[len - 1] == '\r';
+	const char *esc = memchr(line, 0x1b, len);
+	if (!esc && !cr)
 		return 0;
 	if (!s_grow((void **)&p->buf, &p->buf_cap, len + 1, 1))
 		return -1;
-	struct ansi_state st;
-	struct ansi_glyph g;
-	size_t pos = 0;
-	ansi_state_init(&st);
+	size_t end = cr ? len - 1 : len, from = 0, at = esc ? (size_t)(esc - line) : end;
 	p->len = 0;
 	p->text = p->buf;
-	for (;;) {
-		size_t p0 = pos;
-		enum ansi_tok t = ansi_next(&st, line, len, &pos, true, &g);
-		if (t == ANSI_TOK_END)
-			break;
-		if (t == ANSI_TOK_GLYPH && s_plain_copy(p, line, p0, pos))
+	while (at < end) {
+		size_t n = ansi_sgr_len(line + at, len - at);
+		if (n == 0) {
+			const char *q = memchr(line + at + 1, 0x1b, end - at - 1);
+			at = q ? (size_t)(q - line) : end;
+			continue;
+		}
+		if (at > from && s_plain_copy(p, line, from, at))
 			return -1;
+		from = at = at + n;
+		const char *q = at < end ? memchr(line + at, 0x1b, end - at) : NULL;
+		at = q ? (size_t)(q - line) : end;
 	}
+	if (end > from && s_plain_copy(p, line, from, end))
+		return -1;
 	if (p->nsegs == 0) {
 		/* everything removed: one empty segment keeps the mapping defined */
 		if (!s_grow((void **)&p->segs, &p->segs_cap, 1, sizeof(*p->segs)))

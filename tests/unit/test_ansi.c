@@ -737,6 +737,81 @@ static void test_plain(void **state)
 	ansi_plain_cleanup(&p);
 }
 
+/* The plain text by decoding glyph by glyph: what ansi_plain_set must give. */
+static size_t s_ref_plain(const char *line, size_t len, char *out, size_t *raw_of)
+{
+	struct ansi_state st;
+	struct ansi_glyph g;
+	size_t pos = 0, n = 0;
+	ansi_state_init(&st);
+	for (;;) {
+		size_t p0 = pos;
+		enum ansi_tok t = ansi_next(&st, line, len, &pos, true, &g);
+		if (t == ANSI_TOK_END)
+			return n;
+		if (t != ANSI_TOK_GLYPH)
+			continue;
+		for (size_t i = p0; i < pos; i++) {
+			raw_of[n] = i;
+			out[n++] = line[i];
+		}
+	}
+}
+
+static void test_plain_matches_decoder(void **state)
+{
+	static const char *frag[] = {
+	    "\x1b",
+	    "[",
+	    "31",
+	    ";",
+	    "m",
+	    "]",
+	    "\\",
+	    "\x07",
+	    "\r",
+	    "text ",
+	    "\x9b",
+	    "\xc2\x9b",
+	    "P",
+	    "38;5;1",
+	    "0",
+	    "?",
+	    ">",
+	    " ",
+	    "\xc2\x9c",
+	    "\x1b[0m",
+	    "\x1b]0;t",
+	    "(",
+	    "\xe6\x97\xa5",
+	    "\x1b[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20;21;22;23;24;25;26;27;28;m"};
+	size_t nfrag = sizeof(frag) / sizeof(frag[0]);
+	char line[4096], ref[4096];
+	size_t raw_of[4096];
+	struct ansi_plain p;
+	ansi_plain_init(&p);
+	uint32_t x = 7;
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t len = 0;
+		int parts = 1 + iter % 40;
+		for (int k = 0; k < parts; k++) {
+			x = x * 1103515245 + 12345;
+			const char *f = frag[(x >> 16) % nfrag];
+			memcpy(line + len, f, strlen(f));
+			len += strlen(f);
+		}
+		size_t n = s_ref_plain(line, len, ref, raw_of);
+		assert_int_equal(ansi_plain_set(&p, line, len), 0);
+		if (p.len != n || memcmp(p.text, ref, n) != 0)
+			fail_msg("iteration %d: plain text differs from the decoder's", iter);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(ansi_plain_to_raw(&p, i, false), raw_of[i]);
+		if (n > 0)
+			assert_int_equal(ansi_plain_to_raw(&p, n, true), raw_of[n - 1] + 1);
+	}
+	ansi_plain_cleanup(&p);
+}
+
 int main(void)
 {
 	/* span checks decode UTF-8 with mbrtowc; ansi itself needs no locale */
@@ -759,6 +834,7 @@ int main(void)
 	    cmocka_unit_test(test_pathological_line_cost),
 	    cmocka_unit_test(test_wrap_checkpoints),
 	    cmocka_unit_test(test_plain),
+	    cmocka_unit_test(test_plain_matches_decoder),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
