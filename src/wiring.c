@@ -2,10 +2,13 @@
 
 #include <stdlib.h>
 
+#include "aws/awsclient.h"
 #include "blob_dir.h"
+#include "blob_s3.h"
 #include "datadir.h"
 #include "exec_local.h"
 #include "fsutil.h"
+#include "store_dynamodb.h"
 #include "store_sqlite.h"
 #include "xmem.h"
 
@@ -22,9 +25,13 @@ static int64_t s_env_ms(const char *name)
 static struct store *s_store(struct evloop *loop, const struct profile *p, struct err *e)
 {
 	if (p->store == PROFILE_STORE_AWS) {
-		err_set(e, ERR_CONFIG, "profile %.100s: store 'aws' is not available in this build "
-			"of aftomato", p->name);
-		return NULL;
+		/* One client per profile and loop, shared with the S3 blob store. */
+		struct awsclient *c = awsclient_shared(loop, p, e);
+		if (!c)
+			return NULL;
+		struct store *s = store_dynamodb_new(loop, c, p->dynamodb.table, p->dynamodb.index);
+		awsclient_unref(c);
+		return s;
 	}
 	char *db = datadir_sub(p->data_dir, "builds.db");
 	struct store *s = store_sqlite_new(loop, db, e);
@@ -36,9 +43,12 @@ static struct store *s_store(struct evloop *loop, const struct profile *p, struc
 static struct blob *s_blob(struct evloop *loop, const struct profile *p, struct err *e)
 {
 	if (p->store == PROFILE_STORE_AWS) {
-		err_set(e, ERR_CONFIG, "profile %.100s: store 'aws' is not available in this build "
-			"of aftomato", p->name);
-		return NULL;
+		struct awsclient *c = awsclient_shared(loop, p, e);
+		if (!c)
+			return NULL;
+		struct blob *b = blob_s3_new(loop, c, p->s3.artifacts_bucket, p->s3.logs_bucket);
+		awsclient_unref(c);
+		return b;
 	}
 	char *blobs = datadir_sub(p->data_dir, "blobs");
 	struct blob *b = blob_dir_new(loop, blobs, p->s3.artifacts_bucket, p->s3.logs_bucket, e);
