@@ -53,6 +53,7 @@ struct search_re {
 	pcre2_jit_stack *jit_stack;
 	char *pattern;
 	bool caseless;
+	bool jit; /* JIT-compiled: matched with pcre2_jit_match (no per-call checks) */
 };
 
 /* Smart case: an upper-case ASCII letter that is not part of an escape
@@ -98,7 +99,7 @@ struct search_re *search_re_new(const char *pattern, unsigned flags, struct err 
 		return NULL;
 	}
 	/* JIT when the platform allows; the interpreter otherwise */
-	pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
 	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	re->mctx = pcre2_match_context_create(NULL);
 	if (!re->md || !re->mctx)
@@ -159,6 +160,15 @@ static size_t s_next_char(const char *s, size_t len, size_t at)
 	return at;
 }
 
+/* JIT matching does not take PCRE2_ANCHORED at match time: those go to the
+ * interpreter. */
+static int s_match(struct search_re *re, const char *t, size_t n, size_t at, uint32_t opts)
+{
+	if (re->jit && !(opts & PCRE2_ANCHORED))
+		return pcre2_jit_match(re->code, (PCRE2_SPTR)t, n, at, opts, re->md, re->mctx);
+	return pcre2_match(re->code, (PCRE2_SPTR)t, n, at, opts, re->md, re->mctx);
+}
+
 /* Calls fn for each hit of the stripped line in order (see search.h for
  * empty matches). */
 static void s_plain_hits(struct search_re *re, const struct ansi_plain *p, s_hit_fn fn, void *arg)
@@ -169,7 +179,7 @@ static void s_plain_hits(struct search_re *re, const struct ansi_plain *p, s_hit
 	bool any = false, empty = false;
 	size_t empty_at = 0;
 	while (at <= n) {
-		int rc = pcre2_match(re->code, (PCRE2_SPTR)t, n, at, opts, re->md, re->mctx);
+		int rc = s_match(re, t, n, at, opts);
 		if (rc < 0) {
 			if (opts == 0 || rc != PCRE2_ERROR_NOMATCH)
 				break;
