@@ -10,16 +10,21 @@
  * arrive meanwhile; scrolling back to the bottom (or logview_bottom) resumes.
  *
  * Wrap: off by default. With wrap on, long lines take several rows (computed
- * for the lines in view only; lines over 64 KiB keep checkpoints so that a
- * 5 MB line costs one scan, then only what is shown). The horizontal scroll is
- * kept while wrapping and used again when wrap goes off.
+ * for the lines in view only; lines over 8 KiB are streamed from the store and
+ * keep checkpoints every 16 rows, so a 5 MB line costs one scan, then only
+ * what is shown). The horizontal scroll is kept while wrapping and used again
+ * when wrap goes off; without wrap a long line costs a scan up to the
+ * horizontal scroll position plus the window.
  *
  * Search (/ and ?), filter (&) and error jumps work on the whole log with
  * PCRE2 in bounded slices: they only start work; logview_work does it. While
  * logview_busy() says so, the console calls logview_work(lv, budget) between
  * input events (e.g. poll with a 0 timeout) and redraws when it returns true.
  * Results (a match found, "pattern not found", "saved to PATH", errors) come
- * as one-line notes: logview_take_note.
+ * as one-line notes: logview_take_note. Matches are found anywhere in a line
+ * (up to 16 MiB); highlighting of all matches covers the first 8 KiB of each
+ * visible line, the current match is highlighted wherever it is. Error and
+ * warning styling looks at the first 2 KiB of a line.
  *
  * Threads: UI thread only. */
 #ifndef AFTOMATO_LOGVIEW_H
