@@ -15,6 +15,7 @@
 #define LV_TEXT_CAP	  8192u /* bytes of a line read for drawing; longer lines stream */
 #define LV_WRAP_CACHE	  64	/* long lines whose wrapped layout is remembered */
 #define LV_CKPT_ROWS	  16u	/* wrapped rows between checkpoints of a long line */
+#define LV_CKPT_COLS	  4096u /* columns between checkpoints without wrap */
 #define LV_MAX_MARKS	  256	/* highlighted matches per line */
 #define LV_CLASSIFY_BYTES 2048u /* bytes of a line looked at for error/warning styling */
 
@@ -34,7 +35,8 @@ struct lv_ckpt {
 	struct ansi_state st;
 };
 
-/* Wrapped layout of one long line at one width. */
+/* Layout of one long line: wrapped at `width` columns, or (width 0) not
+ * wrapped, with checkpoints by column for far horizontal scrolls. */
 struct lv_wrapc {
 	bool used;
 	uint64_t line, len;

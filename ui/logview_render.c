@@ -204,9 +204,17 @@ static void s_ckpt_hook(void *arg, const struct ansi_state *before, uint64_t off
 			const struct ansi_fit *f, const struct ansi_glyph *g)
 {
 	struct lv_wrapc *c = arg;
-	uint64_t need = c->ncp ? c->cp[c->ncp - 1].row + LV_CKPT_ROWS : LV_CKPT_ROWS;
-	if (g->kind == ANSI_GLYPH_MARK || f->row < need)
+	if (g->kind == ANSI_GLYPH_MARK)
 		return;
+	if (c->width == 0) {
+		uint64_t need = c->ncp ? c->cp[c->ncp - 1].st.col + LV_CKPT_COLS : LV_CKPT_COLS;
+		if (before->col < need)
+			return;
+	} else {
+		uint64_t need = c->ncp ? c->cp[c->ncp - 1].row + LV_CKPT_ROWS : LV_CKPT_ROWS;
+		if (f->row < need)
+			return;
+	}
 	if (c->ncp == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
 		struct lv_ckpt *v = realloc(c->cp, cap * sizeof(*v));
@@ -218,7 +226,8 @@ static void s_ckpt_hook(void *arg, const struct ansi_state *before, uint64_t off
 	c->cp[c->ncp++] = (struct lv_ckpt){off, f->row, f->x, *before};
 }
 
-/* The cache entry of a long line at width w, brought up to its length. */
+/* The cache entry of a long line at width w (0: not wrapped), brought up
+ * to its length. */
 static struct lv_wrapc *s_wrap_get(struct logview *lv, const struct lv_line *l, uint32_t w)
 {
 	struct lv_wrapc *c = NULL, *victim = &lv->wcache[0];
@@ -248,8 +257,8 @@ static struct lv_wrapc *s_wrap_get(struct logview *lv, const struct lv_line *l, 
 	}
 	struct ansi_fit f;
 	memset(&f, 0, sizeof(f));
-	f.wrap = true;
-	f.width = w;
+	f.wrap = w > 0;
+	f.width = w > 0 ? w : UINT32_MAX;
 	f.nrows = UINT64_MAX;
 	f.elem = CELL_LOG_TEXT;
 	struct ansi_state st;
@@ -280,6 +289,20 @@ static const struct lv_ckpt *s_ckpt_for(const struct lv_wrapc *c, uint64_t row)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (c->cp[mid].row <= row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &c->cp[lo - 1] : NULL;
+}
+
+/* The last column checkpoint at or before column `col`, or NULL. */
+static const struct lv_ckpt *s_ckpt_for_col(const struct lv_wrapc *c, uint64_t col)
+{
+	size_t lo = 0, hi = c->ncp;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->cp[mid].st.col <= col)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -538,6 +561,14 @@ static size_t s_draw_line(struct logview *lv, const struct lv_line *l, uint64_t 
 		f.first_col = lv->hscroll;
 		lv->tstart[r] = lv->tout.nspans;
 		ansi_fit_begin(&f);
+		/* far into a long line: start from a column checkpoint */
+		const struct lv_ckpt *k = NULL;
+		if (!src.mem && lv->hscroll >= LV_CKPT_COLS)
+			k = s_ckpt_for_col(s_wrap_get(lv, l, 0), lv->hscroll);
+		if (k) {
+			st = k->st;
+			off = k->off;
+		}
 	} else {
 		f.wrap = true;
 		f.first_row = sub;
