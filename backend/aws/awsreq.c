@@ -250,7 +250,7 @@ static int s_on_data(void *ctx, long status, const char *buf, size_t len)
 	}
 	if (len == 0)
 		return 0;
-	if (r->on_data(r->ctx, buf, len) < 0) {
+	if (r->on_data(r->data_ctx, buf, len) < 0) {
 		r->sink_failed = true;
 		return -1;
 	}

@@ -101,6 +101,7 @@ struct awsreq {
 	long connect_timeout_ms;
 	size_t max_body_bytes; /* buffered answers; 0: 16 MiB */
 	awsreq_data_fn on_data;
+	void *data_ctx; /* on_data's context */
 	bool has_range;
 	uint64_t range_start, range_end; /* inclusive; UINT64_MAX: to the end */
 	bool resumable;			 /* on_data: resume with Range after a failure */

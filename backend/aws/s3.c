@@ -299,6 +299,7 @@ void s3_get(struct awsclient *c, const char *bucket, const char *key, uint64_t o
 {
 	struct awsreq *r = s_req(c, "GetObject", "GET", bucket, key);
 	r->on_data = data;
+	r->data_ctx = ctx;
 	r->resumable = true;
 	if (offset || length) {
 		r->has_range = true;
