@@ -76,6 +76,21 @@ void http_request_body(struct http_request *r, const void *data, size_t len)
 	r->body_len = len;
 }
 
+/* The URL for messages: no user information and no query (a presigned URL's
+ * query is a credential). Caller frees. */
+static char *s_url_for_msg(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *end = host + strcspn(host, "/?#");
+	const char *at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1;
+	size_t path_len = strcspn(end, "?#");
+	return xasprintf("%.*s%.*s%.*s", scheme ? (int)(scheme + 3 - url) : 0, url,
+			 (int)(end - host), host, (int)path_len, end);
+}
+
 static void s_call_free(struct http_call *c)
 {
 	if (c->easy)
@@ -91,8 +106,10 @@ static int s_buffer(struct http_call *c, const char *buf, size_t len)
 {
 	size_t max = c->req->max_body_bytes ? c->req->max_body_bytes : HTTP_DEFAULT_MAX_BODY;
 	if (c->resp.body_len + len > max) {
-		err_set(&c->resp.err, ERR_PROTO, "answer from %.200s is larger than %zu bytes",
-			c->req->url, max);
+		char *u = s_url_for_msg(c->req->url);
+		err_set(&c->resp.err, ERR_PROTO, "answer from %.200s is larger than %zu bytes", u,
+			max);
+		free(u);
 		return -1;
 	}
 	if (c->resp.body_len + len + 1 > c->body_cap) {
@@ -162,8 +179,10 @@ static size_t s_on_read(char *buf, size_t size, size_t nitems, void *userdata)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			char *u = s_url_for_msg(r->url);
 			err_errno(&c->resp.err, n < 0 ? errno : EIO, "cannot read the upload for %.200s",
-				  r->url);
+				  u);
+			free(u);
 			return CURL_READFUNC_ABORT;
 		}
 		c->upload_pos += (uint64_t)n;
@@ -192,9 +211,12 @@ static void s_on_done(void *ctx, CURL *easy, CURLcode result)
 	if (result != CURLE_OK && c->resp.err.code == ERR_NONE) {
 		if (c->aborted)
 			err_set(&c->resp.err, ERR_CANCELLED, "transfer stopped");
-		else
-			err_set(&c->resp.err, ERR_NET, "%.200s: %.250s", c->req->url,
+		else {
+			char *u = s_url_for_msg(c->req->url);
+			err_set(&c->resp.err, ERR_NET, "%.200s: %.250s", u,
 				c->errbuf[0] ? c->errbuf : curl_easy_strerror(result));
+			free(u);
+		}
 	}
 	if (!c->resp.body)
 		s_buffer(c, "", 0);
@@ -212,7 +234,9 @@ static int s_apply_server_name(struct http_call *c, struct err *e)
 	if (curl_url_set(u, CURLUPART_URL, c->req->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-		err_set(e, ERR_CONFIG, "bad URL %.300s", c->req->url);
+		char *shown = s_url_for_msg(c->req->url);
+		err_set(e, ERR_CONFIG, "bad URL %.300s", shown);
+		free(shown);
 		goto out;
 	}
 	char *connect_to = xasprintf("%s:%s:%s:%s", c->req->tls.server_name, port, host, port);

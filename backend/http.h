@@ -84,7 +84,9 @@ void http_request_body(struct http_request *r, const void *data, size_t len);
  * Returns the call (valid until on_done returns or http_cancel), or NULL with e
  * filled, in which case on_done is not called. */
 struct http_call *http_submit(struct evloop *l, struct http_request *req, struct err *e);
-/* Stops a call; on_done is not called. */
+/* Stops a call; on_done is not called. Not from inside the call's own on_data
+ * or on_progress (return -1 from on_data instead). Messages never show a URL's
+ * user information or query string. */
 void http_cancel(struct evloop *l, struct http_call *c);
 
 /* The value of a response header (case-insensitive name), or NULL. Points into

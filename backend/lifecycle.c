@@ -696,6 +696,10 @@ void lifecycle_request(struct lifecycle *lc, struct msg *m)
 		s_check_idle(lc);
 		return;
 	}
+	/* Build IDs are lower case; accept a pasted upper-case one. */
+	for (char *p = m->build_ref; p && *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
 	struct op *op = s_op(lc, m);
 	switch (m->type) {
 	case MSG_PROJECTS:

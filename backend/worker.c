@@ -76,6 +76,32 @@ static void s_free_backends(struct worker_backends *b)
 		b->store->ops->free(b->store);
 }
 
+/* Work still in flight after the drain time is abandoned, not freed: pending
+ * timers and transfers still point into it. It stays reachable here until the
+ * process exits; the next aftomato redoes the work (records are only changed
+ * conditionally and archives are resumed). */
+struct s_abandoned {
+	struct s_abandoned *next;
+	struct evloop *loop;
+	struct lifecycle *lc;
+	struct worker_backends be;
+};
+static struct s_abandoned *s_abandoned_list;
+static pthread_mutex_t s_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void s_abandon(struct worker *w, struct lifecycle *lc, struct worker_backends *be)
+{
+	struct s_abandoned *a = xcalloc(1, sizeof(*a));
+	a->loop = w->loop;
+	a->lc = lc;
+	a->be = *be;
+	w->loop = NULL; /* worker_stop must not free it */
+	pthread_mutex_lock(&s_abandoned_lock);
+	a->next = s_abandoned_list;
+	s_abandoned_list = a;
+	pthread_mutex_unlock(&s_abandoned_lock);
+}
+
 static void *s_main(void *arg)
 {
 	struct worker *w = arg;
@@ -111,6 +137,10 @@ static void *s_main(void *arg)
 	while (lc && lifecycle_busy(lc) > 0 && timeutil_mono_ms() < until) {
 		evloop_run_once(w->loop, 100);
 		s_drain_requests(w, lc);
+	}
+	if (lc && lifecycle_busy(lc) > 0) {
+		s_abandon(w, lc, &be);
+		return NULL;
 	}
 	lifecycle_free(lc);
 	s_free_backends(&be);
@@ -189,7 +219,7 @@ void worker_stop(struct worker *w, int drain_ms)
 	pthread_join(w->thread, NULL);
 	queue_free(w->to_worker);
 	queue_free(w->to_ui);
-	evloop_free(w->loop);
+	evloop_free(w->loop); /* NULL when abandoned */
 	close(w->event_fd);
 	free(w);
 }

@@ -46,7 +46,9 @@ struct msg *worker_recv(struct worker *w);
 
 /* Stops the worker: it finishes work in flight (archiving an ended build,
  * starting a claimed one) for at most drain_ms, then the thread is joined and
- * everything freed. Builds keep running. */
+ * everything freed. Work still in flight after drain_ms is abandoned instead:
+ * its memory stays allocated (and reachable) until the process exits, and the
+ * next aftomato redoes it. Builds keep running. */
 void worker_stop(struct worker *w, int drain_ms);
 
 #endif
