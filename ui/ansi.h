@@ -95,6 +95,10 @@ enum ansi_tok {
 enum ansi_tok ansi_next(struct ansi_state *st, const char *buf, size_t len, size_t *pos,
 			bool at_end, struct ansi_glyph *g);
 
+/* Applies the parameters `s` (n bytes: digits, ';' and ':' only) of an SGR
+ * sequence "ESC [ s m" to the style in st. */
+void ansi_sgr_apply(struct ansi_state *st, const char *s, size_t n);
+
 /* If s (n bytes) starts with an SGR sequence, its length; else 0. */
 size_t ansi_sgr_len(const char *s, size_t n);
 

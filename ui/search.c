@@ -11,10 +11,8 @@
 #include <time.h>
 
 #include "logstore.h"
+#include "search_priv.h"
 
-/* How often a job looks at the clock: after this many lines or bytes. */
-#define SLICE_CHECK_LINES 64u
-#define SLICE_CHECK_BYTES (256u * 1024u)
 /* Bounds on one line's matching: catastrophic patterns stop here. */
 #define MATCH_LIMIT	2000000u
 #define JIT_STACK_BYTES (1024u * 1024u)
@@ -24,24 +22,6 @@ int64_t search_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-struct s_slice {
-	int64_t deadline;
-	unsigned lines;
-	uint64_t bytes;
-};
-
-/* Counts a processed line; true when the deadline has passed. */
-static bool s_slice_over(struct s_slice *s, uint64_t line_bytes)
-{
-	s->lines++;
-	s->bytes += line_bytes;
-	if (s->lines < SLICE_CHECK_LINES && s->bytes < SLICE_CHECK_BYTES)
-		return false;
-	s->lines = 0;
-	s->bytes = 0;
-	return search_now_ns() >= s->deadline;
 }
 
 /* --- patterns --------------------------------------------------------------- */
@@ -328,224 +308,6 @@ bool search_line_find(struct search_re *re, struct ansi_plain *scratch, const ch
 	return f.found;
 }
 
-/* --- filter ------------------------------------------------------------------ */
-
-struct s_run {
-	uint64_t first, count; /* lines [first, first + count); may pass the log's end */
-	uint64_t rows_before;  /* rows of the runs before this one */
-};
-
-struct search_filter {
-	struct logstore_cursor *cur;
-	struct search_re *re;
-	unsigned context;
-	struct ansi_plain plain;
-	struct s_run *runs;
-	size_t nruns, cap;
-	uint64_t lines_done;
-	uint64_t matches;
-	bool truncated;
-	/* the last line went out partial: what it changed, to undo it when
-	 * the cursor yields the line again */
-	bool pending;
-	uint64_t pending_line;
-	size_t undo_nruns;
-	struct s_run undo_last;
-	uint64_t undo_matches;
-};
-
-struct search_filter *search_filter_new(struct logstore *ls, struct search_re *re, unsigned context,
-					struct err *e)
-{
-	struct search_filter *f = calloc(1, sizeof(*f));
-	if (!f) {
-		err_set(e, ERR_INTERNAL, "out of memory filtering a log");
-		return NULL;
-	}
-	f->re = re;
-	f->context = context;
-	ansi_plain_init(&f->plain);
-	f->cur = logstore_cursor_new(ls, 0, 1, 0, e);
-	if (!f->cur) {
-		search_filter_free(f);
-		return NULL;
-	}
-	return f;
-}
-
-void search_filter_free(struct search_filter *f)
-{
-	if (!f)
-		return;
-	logstore_cursor_free(f->cur);
-	ansi_plain_cleanup(&f->plain);
-	free(f->runs);
-	free(f);
-}
-
-/* Adds the lines shown for a hit on line m. Returns false when the run limit
- * is reached. */
-static bool s_filter_add(struct search_filter *f, uint64_t m)
-{
-	uint64_t lo = m > f->context ? m - f->context : 0;
-	uint64_t hi = m + f->context + 1;
-	if (f->nruns > 0) {
-		struct s_run *last = &f->runs[f->nruns - 1];
-		if (last->first + last->count >= lo) {
-			if (hi > last->first + last->count)
-				last->count = hi - last->first;
-			return true;
-		}
-	}
-	if (f->nruns >= SEARCH_FILTER_MAX_RUNS)
-		return false;
-	if (f->nruns == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 256;
-		struct s_run *r = realloc(f->runs, cap * sizeof(*r));
-		if (!r)
-			return false;
-		f->runs = r;
-		f->cap = cap;
-	}
-	uint64_t before = 0;
-	if (f->nruns > 0)
-		before = f->runs[f->nruns - 1].rows_before + f->runs[f->nruns - 1].count;
-	f->runs[f->nruns++] = (struct s_run){lo, hi - lo, before};
-	return true;
-}
-
-static void s_filter_undo(struct search_filter *f)
-{
-	f->nruns = f->undo_nruns;
-	if (f->nruns > 0)
-		f->runs[f->nruns - 1] = f->undo_last;
-	f->matches = f->undo_matches;
-	f->pending = false;
-}
-
-int search_filter_run(struct search_filter *f, int64_t deadline_ns, bool *changed, struct err *e)
-{
-	struct s_slice sl = {deadline_ns, 0, 0};
-	struct logstore_line l;
-	while (!f->truncated) {
-		int rc = logstore_cursor_next(f->cur, &l, e);
-		if (rc <= 0)
-			return rc < 0 ? -1 : 1;
-		if (f->pending && l.line == f->pending_line) {
-			s_filter_undo(f);
-			*changed = true;
-		}
-		if (l.partial) {
-			f->pending = true;
-			f->pending_line = l.line;
-			f->undo_nruns = f->nruns;
-			if (f->nruns > 0)
-				f->undo_last = f->runs[f->nruns - 1];
-			f->undo_matches = f->matches;
-		} else {
-			f->pending = false;
-		}
-		if (search_line_any(f->re, &f->plain, l.text, l.text_len)) {
-			if (!s_filter_add(f, l.line)) {
-				f->truncated = true;
-				f->pending = false;
-				*changed = true;
-				return 1;
-			}
-			f->matches++;
-			*changed = true;
-		}
-		f->lines_done = l.line + 1;
-		if (s_slice_over(&sl, l.text_len))
-			return 0;
-	}
-	return 1;
-}
-
-uint64_t search_filter_rows(const struct search_filter *f, uint64_t nlines)
-{
-	if (f->nruns == 0)
-		return 0;
-	const struct s_run *last = &f->runs[f->nruns - 1];
-	uint64_t end = last->first + last->count < nlines ? last->first + last->count : nlines;
-	return last->rows_before + (end > last->first ? end - last->first : 0);
-}
-
-/* The last run starting at or before `line`, or -1. */
-static ptrdiff_t s_run_of_line(const struct search_filter *f, uint64_t line)
-{
-	size_t lo = 0, hi = f->nruns;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (f->runs[mid].first <= line)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (ptrdiff_t)lo - 1;
-}
-
-uint64_t search_filter_line(const struct search_filter *f, uint64_t row)
-{
-	size_t lo = 0, hi = f->nruns;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (f->runs[mid].rows_before <= row)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return 0;
-	const struct s_run *r = &f->runs[lo - 1];
-	return r->first + (row - r->rows_before);
-}
-
-uint64_t search_filter_row_of(const struct search_filter *f, uint64_t line, uint64_t nlines)
-{
-	ptrdiff_t i = s_run_of_line(f, line);
-	if (i < 0)
-		return 0;
-	const struct s_run *r = &f->runs[i];
-	if (line < r->first + r->count && line < nlines)
-		return r->rows_before + (line - r->first);
-	if ((size_t)i + 1 < f->nruns)
-		return f->runs[i + 1].rows_before;
-	return search_filter_rows(f, nlines);
-}
-
-bool search_filter_has(const struct search_filter *f, uint64_t line, uint64_t nlines)
-{
-	ptrdiff_t i = s_run_of_line(f, line);
-	return i >= 0 && line < f->runs[i].first + f->runs[i].count && line < nlines;
-}
-
-uint64_t search_filter_matches(const struct search_filter *f)
-{
-	return f->matches;
-}
-
-uint64_t search_filter_lines_done(const struct search_filter *f)
-{
-	return f->lines_done;
-}
-
-bool search_filter_truncated(const struct search_filter *f)
-{
-	return f->truncated;
-}
-
-unsigned search_filter_context(const struct search_filter *f)
-{
-	return f->context;
-}
-
-size_t search_filter_bytes(const struct search_filter *f)
-{
-	return sizeof(*f) + f->cap * sizeof(*f->runs) + f->plain.buf_cap +
-	       f->plain.segs_cap * sizeof(*f->plain.segs);
-}
-
 /* --- seek -------------------------------------------------------------------- */
 
 struct search_seek {
@@ -624,7 +386,7 @@ static bool s_seek_line(struct search_seek *s, const struct logstore_line *l,
 int search_seek_run(struct search_seek *s, int64_t deadline_ns, struct search_hit *hit,
 		    struct err *e)
 {
-	struct s_slice sl = {deadline_ns, 0, 0};
+	struct search_slice sl = {deadline_ns, 0, 0};
 	struct logstore_line l;
 	for (;;) {
 		int rc = logstore_cursor_next(s->cur, &l, e);
@@ -647,7 +409,7 @@ int search_seek_run(struct search_seek *s, int64_t deadline_ns, struct search_hi
 			return 1;
 		if (stop)
 			return 2;
-		if (s_slice_over(&sl, l.text_len))
+		if (search_slice_over(&sl, l.text_len))
 			return 0;
 	}
 }
@@ -737,7 +499,7 @@ static int s_count_add(struct search_count *c, uint64_t line, uint64_t hits, str
 }
 
 /* Works on the rank of c->hit; returns 1 when done or not possible yet. */
-static int s_rank_run(struct search_count *c, struct s_slice *sl, struct err *e)
+static int s_rank_run(struct search_count *c, struct search_slice *sl, struct err *e)
 {
 	uint64_t first = c->hit.line / SEARCH_COUNT_CHUNK_LINES * SEARCH_COUNT_CHUNK_LINES;
 	if (c->lines_done < first)
@@ -766,14 +528,14 @@ static int s_rank_run(struct search_count *c, struct s_slice *sl, struct err *e)
 			return 1;
 		}
 		c->racc += search_line_count(c->re, &c->plain, l.text, l.text_len, UINT64_MAX);
-		if (s_slice_over(sl, l.text_len))
+		if (search_slice_over(sl, l.text_len))
 			return 0;
 	}
 }
 
 int search_count_run(struct search_count *c, int64_t deadline_ns, struct err *e)
 {
-	struct s_slice sl = {deadline_ns, 0, 0};
+	struct search_slice sl = {deadline_ns, 0, 0};
 	if (c->want) {
 		int rc = s_rank_run(c, &sl, e);
 		if (rc <= 0)
@@ -801,7 +563,7 @@ int search_count_run(struct search_count *c, int64_t deadline_ns, struct err *e)
 				return -1;
 			c->lines_done = l.line + 1;
 		}
-		if (s_slice_over(&sl, l.text_len))
+		if (search_slice_over(&sl, l.text_len))
 			return 0;
 	}
 }
