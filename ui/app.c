@@ -208,11 +208,12 @@ static void s_on_projects(struct app *a, struct msg *m)
 	model_projects_set(&a->projects, keys, errs, n);
 	free(keys);
 	free(errs);
+	a->projects_loaded = true;
+	/* the visible builds list first, then the strips of every project */
+	app_select_project(a, NULL);
 	for (size_t i = 0; i < a->projects.n; i++)
 		if (!a->projects.items[i].loaded)
 			s_request_strip(a, a->projects.items[i].key);
-	a->projects_loaded = true;
-	app_select_project(a, NULL);
 }
 
 static void s_on_strip(struct app *a, struct msg *m)
@@ -486,6 +487,8 @@ static void s_on_reply(struct app *a, struct msg *m)
 void app_on_msg(struct app *a, struct msg *m)
 {
 	a->dirty = true;
+	if (m->reply || m->type == MSG_BUILD_CHANGED || m->type == MSG_NOTICE)
+		a->urgent = true;
 	if (m->reply) {
 		s_on_reply(a, m);
 	} else {
@@ -714,6 +717,7 @@ void app_render(struct app *a, struct view_canvas *c, int rows, int cols)
 	bool help = a->main_view == APP_MAIN_HELP;
 	layout_compute(&a->layout, rows, cols, help ? 0 : a->n_logs, focus, a->focus_log);
 	a->dirty = false;
+	a->urgent = false;
 	if (a->layout.too_small) {
 		char msg[64];
 		snprintf(msg, sizeof(msg), "%s%dx%d", cols >= 20 ? "too small: need " : "need ",

@@ -138,6 +138,7 @@ struct app {
 
 	struct layout layout;
 	bool dirty;
+	bool urgent; /* a key or a reply changed the screen: draw without waiting */
 	bool quit;
 	bool mouse;
 };

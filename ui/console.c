@@ -31,9 +31,10 @@
 #include "worker.h"
 #include "xmem.h"
 
-#define FRAME_MS       33   /* at most ~30 frames a second */
-#define WORK_BUDGET_US 4000 /* background work per loop turn */
-#define MAX_KEYS_TURN  256  /* keys handled before drawing again */
+#define FRAME_MS	33   /* at most ~30 frames a second for log growth and clocks */
+#define URGENT_FRAME_MS 8    /* replies and events: sooner, still bounded */
+#define WORK_BUDGET_US	4000 /* background work per loop turn */
+#define MAX_KEYS_TURN	256  /* keys handled before drawing again */
 
 struct console {
 	struct worker *w;
@@ -352,7 +353,8 @@ static int s_timeout(struct console *c, bool busy)
 {
 	int64_t now = timeutil_mono_ms();
 	if (c->app->dirty) {
-		int64_t wait = FRAME_MS - (now - c->last_frame_ms);
+		int64_t wait =
+		    (c->app->urgent ? URGENT_FRAME_MS : FRAME_MS) - (now - c->last_frame_ms);
 		return wait > 0 ? (int)wait : 0;
 	}
 	if (busy)
@@ -390,7 +392,10 @@ static void s_loop(struct console *c)
 		}
 		if (n > 0 && (fds[1].revents & POLLIN))
 			s_drain_worker(c);
-		if (n > 0 && (fds[0].revents & POLLIN))
+		/* a key's effect is drawn at once; only the log's own updates wait
+		 * for the frame interval */
+		bool keyed = n > 0 && (fds[0].revents & POLLIN);
+		if (keyed)
 			s_read_keys(c);
 		s_begin_ask(c);
 		if (c->app->quit)
@@ -398,7 +403,9 @@ static void s_loop(struct console *c)
 		app_tick(c->app, timeutil_wall_ms());
 		if (n == 0 || !(fds[0].revents & POLLIN))
 			busy = app_work(c->app, WORK_BUDGET_US);
-		if (c->app->dirty && timeutil_mono_ms() - c->last_frame_ms >= FRAME_MS)
+		int64_t since = timeutil_mono_ms() - c->last_frame_ms;
+		if (c->app->dirty &&
+		    (keyed || since >= FRAME_MS || (c->app->urgent && since >= URGENT_FRAME_MS)))
 			s_frame(c);
 	}
 }
