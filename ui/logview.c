@@ -172,6 +172,64 @@ static int s_cmp(struct lv_pos a, struct lv_pos b)
 	return a.sub < b.sub ? -1 : a.sub > b.sub;
 }
 
+/* Lines are read in batches of at most this many while moving with wrap. */
+#define MOVE_BATCH 256u
+
+/* Wrap mode: d rows down from p, reading the lines in batches. */
+static struct lv_pos s_move_down(struct logview *lv, struct lv_pos p, uint64_t d, uint64_t count)
+{
+	while (d > 0) {
+		uint64_t want = d < MOVE_BATCH ? d + 1 : MOVE_BATCH;
+		if (logview_render_fetch(lv, p.idx, want) || lv->nfetched == 0)
+			return p;
+		for (size_t j = 0; j < lv->nfetched && d > 0; j++) {
+			uint64_t r = logview_render_line_rows(lv, &lv->lines[j]);
+			if (p.sub + d < r) {
+				p.sub += d;
+				return p;
+			}
+			if (p.idx + 1 >= count) {
+				p.sub = r - 1;
+				return p;
+			}
+			d -= r - p.sub;
+			p.idx++;
+			p.sub = 0;
+		}
+	}
+	return p;
+}
+
+/* Wrap mode: d rows up from p. */
+static struct lv_pos s_move_up(struct logview *lv, struct lv_pos p, uint64_t d)
+{
+	while (d > 0) {
+		if (p.sub >= d) {
+			p.sub -= d;
+			return p;
+		}
+		if (p.idx == 0) {
+			p.sub = 0;
+			return p;
+		}
+		d -= p.sub + 1;
+		/* the lines above, nearest last */
+		uint64_t k = d + 1 < MOVE_BATCH ? d + 1 : MOVE_BATCH;
+		uint64_t first = p.idx > k ? p.idx - k : 0;
+		if (logview_render_fetch(lv, first, p.idx - first) || lv->nfetched == 0)
+			return (struct lv_pos){p.idx - 1, 0};
+		size_t j = lv->nfetched;
+		p.idx--;
+		p.sub = logview_render_line_rows(lv, &lv->lines[--j]) - 1;
+		while (j > 0 && p.sub < d) {
+			d -= p.sub + 1;
+			p.idx--;
+			p.sub = logview_render_line_rows(lv, &lv->lines[--j]) - 1;
+		}
+	}
+	return p;
+}
+
 /* Moves p by delta screen rows, staying inside the log. */
 static struct lv_pos s_move(struct logview *lv, struct lv_pos p, int64_t delta)
 {
@@ -191,37 +249,9 @@ static struct lv_pos s_move(struct logview *lv, struct lv_pos p, int64_t delta)
 		p.sub = 0;
 		return p;
 	}
-	if (delta > 0) {
-		for (uint64_t d = (uint64_t)delta; d > 0;) {
-			uint64_t r = logview_render_rows_of(lv, p.idx);
-			if (p.sub + d < r) {
-				p.sub += d;
-				break;
-			}
-			if (p.idx + 1 >= count) {
-				p.sub = r - 1;
-				break;
-			}
-			d -= r - p.sub;
-			p.idx++;
-			p.sub = 0;
-		}
-	} else {
-		for (uint64_t d = (uint64_t)(-(delta + 1)) + 1; d > 0;) {
-			if (p.sub >= d) {
-				p.sub -= d;
-				break;
-			}
-			if (p.idx == 0) {
-				p.sub = 0;
-				break;
-			}
-			d -= p.sub + 1;
-			p.idx--;
-			p.sub = logview_render_rows_of(lv, p.idx) - 1;
-		}
-	}
-	return p;
+	if (delta > 0)
+		return s_move_down(lv, p, (uint64_t)delta, count);
+	return s_move_up(lv, p, (uint64_t)(-(delta + 1)) + 1);
 }
 
 static void s_pause(struct logview *lv, struct lv_pos top)
@@ -249,21 +279,21 @@ static uint64_t s_top_line(struct logview *lv)
 	return logview_render_line_of(lv, logview_render_top(lv).idx);
 }
 
-static struct lv_pos s_last_pos(struct logview *lv)
+struct lv_pos logview_last_pos(struct logview *lv)
 {
 	return s_move(lv, logview_render_top(lv), lv->rows - 1);
 }
 
 static uint64_t s_bottom_line(struct logview *lv)
 {
-	return logview_render_line_of(lv, s_last_pos(lv).idx);
+	return logview_render_line_of(lv, logview_last_pos(lv).idx);
 }
 
 static bool s_visible_pos(struct logview *lv, struct lv_pos p)
 {
 	if (logview_render_count(lv) == 0)
 		return false;
-	return s_cmp(p, logview_render_top(lv)) >= 0 && s_cmp(p, s_last_pos(lv)) <= 0;
+	return s_cmp(p, logview_render_top(lv)) >= 0 && s_cmp(p, logview_last_pos(lv)) <= 0;
 }
 
 static bool s_visible_line(struct logview *lv, uint64_t line)
@@ -651,147 +681,4 @@ bool logview_work(struct logview *lv, int budget_us)
 	if (lv->save && search_now_ns() < deadline)
 		logview_save_run(lv, deadline);
 	return true;
-}
-
-/* --- status ------------------------------------------------------------------------------- */
-
-void logview_get_status(struct logview *lv, struct logview_status *st)
-{
-	memset(st, 0, sizeof(*st));
-	uint64_t nlines = logview_nlines(lv);
-	st->has_log = lv->log != NULL;
-	st->finished = lv->log && logstore_is_finished(lv->log);
-	st->lines = nlines;
-	st->bytes = lv->log ? logstore_byte_count(lv->log) : 0;
-	uint64_t count = logview_render_count(lv);
-	if (count > 0) {
-		struct lv_pos top = logview_render_top(lv), last = s_last_pos(lv);
-		st->top_line = logview_render_line_of(lv, top.idx);
-		st->bottom_line = logview_render_line_of(lv, last.idx);
-		st->percent = (int)((last.idx + 1) * 100 / count);
-	} else {
-		st->percent = 100;
-	}
-	st->follow = lv->follow;
-	st->new_lines = lv->follow || nlines < lv->paused_lines ? 0 : nlines - lv->paused_lines;
-	st->wrap = lv->wrap;
-	st->ts = lv->ts;
-	st->line_numbers = lv->lineno;
-	st->hscroll = lv->hscroll;
-	if (lv->sre) {
-		st->search_pattern = search_re_pattern(lv->sre);
-		st->search_dir = lv->sdir;
-		st->seeking = lv->seek && lv->seek_kind == LV_SEEK_SEARCH;
-		st->seek_percent = st->seeking ? search_seek_progress(lv->seek) : 0;
-		st->not_found = lv->not_found;
-		st->match_rank = lv->have_cur && lv->count ? search_count_rank(lv->count) : 0;
-		st->match_total = lv->count ? search_count_total(lv->count) : 0;
-		st->counting = lv->count && !lv->count_idle;
-	}
-	if (lv->fre) {
-		st->filter_pattern = search_re_pattern(lv->fre);
-		st->filter_context = lv->fctx;
-		st->filter_rows = count;
-		st->filtering = lv->filter && !lv->filter_idle;
-		uint64_t done = lv->filter ? search_filter_lines_done(lv->filter) : 0;
-		st->filter_percent = nlines ? (int)(done * 100 / nlines) : 100;
-		st->filter_truncated = lv->filter && search_filter_truncated(lv->filter);
-	}
-	st->error_seeking = lv->seek && lv->seek_kind == LV_SEEK_ERROR;
-	st->saving = lv->save != NULL;
-	if (lv->save && lv->save->total)
-		st->save_percent = (int)(lv->save->off * 100 / lv->save->total);
-}
-
-/* 1234567 → "1,234,567" */
-static const char *s_num(uint64_t v, char buf[32])
-{
-	char tmp[32];
-	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
-	int o = 0;
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = 0;
-	return buf;
-}
-
-struct s_text {
-	char *buf;
-	size_t cap, len;
-};
-
-static void s_add(struct s_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_add(struct s_text *t, const char *fmt, ...)
-{
-	if (t->len + 1 >= t->cap)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		t->len = t->len + (size_t)n < t->cap ? t->len + (size_t)n : t->cap - 1;
-}
-
-static void s_search_text(struct s_text *t, const struct logview_status *st)
-{
-	char a[32], b[32];
-	char d = st->search_dir < 0 ? '?' : '/';
-	s_add(t, "  %c%.60s%c", d, st->search_pattern, d);
-	if (st->seeking)
-		s_add(t, " searching %d%%", st->seek_percent);
-	else if (st->not_found)
-		s_add(t, " not found");
-	else if (st->match_rank)
-		s_add(t, " %s of %s%s", s_num(st->match_rank, a), s_num(st->match_total, b),
-		      st->counting ? "+" : "");
-	else
-		s_add(t, " %s%s matches", s_num(st->match_total, b), st->counting ? "+" : "");
-}
-
-size_t logview_status_text(struct logview *lv, char *buf, size_t cap)
-{
-	struct logview_status st;
-	struct s_text t = {buf, cap, 0};
-	char a[32];
-	if (cap == 0)
-		return 0;
-	buf[0] = 0;
-	logview_get_status(lv, &st);
-	if (!st.has_log) {
-		s_add(&t, "queued: no log yet");
-		return t.len;
-	}
-	s_add(&t, "%s lines  %d%%", s_num(st.lines, a), st.percent);
-	if (st.follow)
-		s_add(&t, "  following");
-	else if (st.new_lines)
-		s_add(&t, "  PAUSED +%s new", s_num(st.new_lines, a));
-	else
-		s_add(&t, "  paused");
-	if (st.search_pattern)
-		s_search_text(&t, &st);
-	if (st.filter_pattern) {
-		s_add(&t, "  &%.60s: %s lines", st.filter_pattern, s_num(st.filter_rows, a));
-		if (st.filter_context)
-			s_add(&t, " -C%u", st.filter_context);
-		if (st.filtering)
-			s_add(&t, " (filtering %d%%)", st.filter_percent);
-		if (st.filter_truncated)
-			s_add(&t, " (stopped: too many runs)");
-	}
-	if (st.error_seeking)
-		s_add(&t, "  finding error line");
-	if (st.wrap)
-		s_add(&t, "  wrap");
-	else if (st.hscroll)
-		s_add(&t, "  col %llu", (unsigned long long)st.hscroll + 1);
-	if (st.ts != LOGVIEW_TS_OFF)
-		s_add(&t, st.ts == LOGVIEW_TS_UTC ? "  utc" : "  time");
-	if (st.saving)
-		s_add(&t, "  saving %d%%", st.save_percent);
-	return t.len;
 }

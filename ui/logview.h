@@ -201,7 +201,7 @@ enum logview_note_kind logview_take_note(struct logview *lv, char *buf, size_t c
  * the log have no spans. Costs the visible lines only. */
 size_t logview_render(struct logview *lv, const struct logview_row **rows);
 
-void logview_get_status(struct logview *lv, struct logview_status *st);
+void logview_status_get(struct logview *lv, struct logview_status *st);
 /* A one-line summary for a pane title or footer, e.g.
  * "12,345 lines 45% PAUSED +120 new | /error/ 3 of 1,204 | & 56 lines | wrap".
  * Returns strlen of the result (truncated to cap - 1). */

@@ -127,6 +127,8 @@ struct logview {
 void logview_note_set(struct logview *lv, enum logview_note_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 uint64_t logview_nlines(struct logview *lv);
+/* The position of the last row in view. */
+struct lv_pos logview_last_pos(struct logview *lv);
 
 /* logview_render.c */
 /* Indices of the view: lines, or rows of the filter. */

@@ -129,7 +129,7 @@ static void test_no_log(void **state)
 	assert_string_equal(s_render_row(lv, 0), "(no log yet: the build is queued)");
 	assert_string_equal(s_render_row(lv, 1), "");
 	struct logview_status st;
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_false(st.has_log);
 	char buf[128];
 	logview_status_text(lv, buf, sizeof(buf));
@@ -164,7 +164,7 @@ static void test_follow_pause_resume(void **state)
 	logview_update(lv);
 	assert_string_equal(s_render_row(lv, 0), "line 85");
 	struct logview_status st;
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_false(st.follow);
 	assert_int_equal(st.new_lines, 20);
 	assert_int_equal(st.lines, 120);
@@ -181,7 +181,7 @@ static void test_follow_pause_resume(void **state)
 	logview_scroll(lv, 1);
 	assert_true(logview_following(lv));
 	assert_string_equal(s_render_row(lv, 9), "line 119");
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.new_lines, 0);
 	s_lines(ls, 120, 125);
 	logview_update(lv);
@@ -212,7 +212,7 @@ static void test_follow_pause_resume(void **state)
 	assert_string_equal(s_render_row(lv, 9), "line 124");
 	logview_bottom(lv);
 	assert_true(logview_following(lv));
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.percent, 100);
 	logview_free(lv);
 	logstore_unref(ls);
@@ -281,6 +281,64 @@ static void test_wrap_and_hscroll(void **state)
 	logview_scroll(lv, -1);
 	logview_render(lv, &rows);
 	assert_int_equal(rows[0].subrow, 0);
+	logview_free(lv);
+	logstore_unref(ls);
+}
+
+static void test_wrap_moves_consistent(void **state)
+{
+	struct logstore *ls = s_log("moves");
+	char line[200];
+	for (int i = 0; i < 300; i++) {
+		int n = (i * 37) % 131;
+		int k = sprintf(line, "%d:", i);
+		while (k < n) {
+			line[k] = (char)('a' + k % 26);
+			k++;
+		}
+		line[k++] = '\n';
+		line[k] = 0;
+		s_append(ls, line);
+	}
+	struct logview *lv = s_view(ls, 7, 40);
+	logview_set_wrap(lv, true);
+	const struct logview_row *rows;
+	/* one row at a time from the bottom to the top */
+	static struct {
+		uint64_t line;
+		uint32_t sub;
+	} seq[2000];
+	size_t n = 0;
+	for (;;) {
+		logview_render(lv, &rows);
+		assert_true(n < 2000);
+		seq[n].line = rows[0].line;
+		seq[n].sub = rows[0].subrow;
+		n++;
+		if (rows[0].line == 0 && rows[0].subrow == 0)
+			break;
+		logview_scroll(lv, -1);
+	}
+	assert_true(n > 600);
+	/* jumps of k rows land where k single steps do, up and down */
+	for (size_t k = 1; k < n; k += 7) {
+		logview_bottom(lv);
+		logview_scroll(lv, -(int64_t)k);
+		logview_render(lv, &rows);
+		assert_int_equal(rows[0].line, seq[k].line);
+		assert_int_equal(rows[0].subrow, seq[k].sub);
+	}
+	for (size_t k = 1; k + 1 < n; k += 5) {
+		logview_top(lv);
+		logview_scroll(lv, (int64_t)k);
+		logview_render(lv, &rows);
+		assert_int_equal(rows[0].line, seq[n - 1 - k].line);
+		assert_int_equal(rows[0].subrow, seq[n - 1 - k].sub);
+		assert_false(logview_following(lv));
+	}
+	logview_top(lv);
+	logview_scroll(lv, (int64_t)n);
+	assert_true(logview_following(lv));
 	logview_free(lv);
 	logstore_unref(ls);
 }
@@ -454,7 +512,7 @@ static void test_search_million(void **state)
 	int r = s_row_of(lv, 999000);
 	assert_int_equal(r, 10);
 	struct logview_status st;
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.match_total, 3);
 	assert_int_equal(st.match_rank, 3);
 	assert_false(st.counting);
@@ -473,12 +531,12 @@ static void test_search_million(void **state)
 	logview_search_next(lv, false);
 	s_work_all(lv, NULL);
 	assert_int_equal(s_row_of(lv, 500000), 10);
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.match_rank, 2);
 	logview_search_next(lv, false);
 	s_work_all(lv, NULL);
 	assert_int_equal(s_row_of(lv, 1234), 10);
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.match_rank, 1);
 	/* n again wraps around to the last one */
 	logview_take_note(lv, note, sizeof(note));
@@ -487,13 +545,13 @@ static void test_search_million(void **state)
 	assert_int_equal(s_row_of(lv, 999000), 10);
 	assert_int_equal(logview_take_note(lv, note, sizeof(note)), LOGVIEW_NOTE_INFO);
 	assert_string_equal(note, "search hit TOP, continuing at BOTTOM");
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.match_rank, 3);
 	/* N goes the other way, wrapping to the first */
 	logview_search_next(lv, true);
 	s_work_all(lv, NULL);
 	assert_int_equal(s_row_of(lv, 1234), 10);
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.match_rank, 1);
 
 	/* forward search from the top of the view: a match in view does not
@@ -502,7 +560,7 @@ static void test_search_million(void **state)
 	assert_int_equal(logview_search(lv, "NEEDLE", 1, &e), 0);
 	s_work_all(lv, NULL);
 	assert_int_equal(s_row_of(lv, 500000), 10);
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.top_line, 499990);
 	assert_int_equal(st.match_rank, 2);
 
@@ -511,16 +569,16 @@ static void test_search_million(void **state)
 	s_work_all(lv, NULL);
 	assert_int_equal(logview_take_note(lv, note, sizeof(note)), LOGVIEW_NOTE_ERROR);
 	assert_string_equal(note, "pattern not found: Needle");
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_true(st.not_found);
 	assert_int_equal(st.match_total, 0);
 	/* a bad pattern: an error, the search stays */
 	assert_int_equal(logview_search(lv, "(needle", 1, &e), -1);
 	assert_non_null(strstr(e.msg, "offset"));
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_string_equal(st.search_pattern, "Needle");
 	logview_search_clear(lv);
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_null(st.search_pattern);
 	logview_free(lv);
 	logstore_unref(ls);
@@ -536,14 +594,14 @@ static void test_counter_grows(void **state)
 	assert_int_equal(logview_search(lv, "needle", 1, &e), 0);
 	s_work_all(lv, NULL);
 	struct logview_status st;
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.match_total, 1);
 	assert_int_equal(st.match_rank, 1);
 	s_append(ls, "needle needle\nmore\n");
 	assert_true(logview_update(lv));
 	assert_true(logview_busy(lv));
 	s_work_all(lv, NULL);
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.match_total, 3);
 	/* highlighting of every match in view */
 	logview_bottom(lv);
@@ -583,7 +641,7 @@ static void test_filter(void **state)
 	assert_string_equal(s_row(rows, 1), "  11 an ERR here");
 	assert_int_equal(rows[6].nspans, 0);
 	struct logview_status st;
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.filter_rows, 6);
 	assert_string_equal(st.filter_pattern, "err");
 	char buf[256];
@@ -593,7 +651,7 @@ static void test_filter(void **state)
 	s_append(ls, "late err\nafter\n");
 	logview_update(lv);
 	s_work_all(lv, NULL);
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.filter_rows, 9);
 	logview_render(lv, &rows);
 	assert_int_equal(rows[6].line, 99);
@@ -602,7 +660,7 @@ static void test_filter(void **state)
 	/* search inside the filtered view */
 	assert_int_equal(logview_search(lv, "another", 1, &e), 0);
 	s_work_all(lv, NULL);
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.match_rank, 1);
 	/* clearing keeps the position */
 	logview_resize(lv, 3, 60);
@@ -742,7 +800,7 @@ static void test_save_byte_exact(void **state)
 	assert_int_equal(logview_save(lv, path, &e), 0);
 	assert_int_equal(logview_save(lv, path, &e), -1); /* one at a time */
 	struct logview_status st;
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_true(st.saving);
 	unsigned calls = 0;
 	while (logview_busy(lv)) {
@@ -790,7 +848,7 @@ static void test_replace_log(void **state)
 	logview_update(lv);
 	s_work_all(lv, NULL);
 	struct logview_status st;
-	logview_get_status(lv, &st);
+	logview_status_get(lv, &st);
 	assert_int_equal(st.match_total, 11); /* line 7, 70-79 */
 	assert_int_equal(st.top_line, 70 - 5 / 3);
 	logview_set_log(lv, NULL);
@@ -842,6 +900,7 @@ int main(void)
 	    cmocka_unit_test(test_follow_pause_resume),
 	    cmocka_unit_test(test_partial_line_grows),
 	    cmocka_unit_test(test_wrap_and_hscroll),
+	    cmocka_unit_test(test_wrap_moves_consistent),
 	    cmocka_unit_test(test_wrap_huge_line),
 	    cmocka_unit_test(test_gutter),
 	    cmocka_unit_test(test_search_million),
