@@ -390,8 +390,9 @@ static void s_loop(struct console *c)
 				;
 			s_resize(c);
 		}
-		if (n > 0 && (fds[1].revents & POLLIN))
-			s_drain_worker(c);
+		/* always drain: the eventfd only signals an empty queue becoming
+		 * non-empty, and messages may wait from before the console started */
+		s_drain_worker(c);
 		/* a key's effect is drawn at once; only the log's own updates wait
 		 * for the frame interval */
 		bool keyed = n > 0 && (fds[0].revents & POLLIN);
