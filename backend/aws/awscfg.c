@@ -216,6 +216,11 @@ int awscfg_resolve(struct awscfg *c, const struct profile *p, struct err *e)
 	if (!ca)
 		ca = s_config_value(c, c->profile, "ca_bundle");
 	c->ca_bundle = ca ? fsutil_expand_home(ca) : NULL;
+	const char *exec_env = s_env("AWS_EXECUTION_ENV");
+	if (exec_env)
+		c->user_agent = xasprintf("aftomato/%s exec-env/%s", AFTOMATO_VERSION, exec_env);
+	else
+		c->user_agent = xstrdup("aftomato/" AFTOMATO_VERSION);
 	s_env_sources(c);
 	return 0;
 fail:
@@ -231,6 +236,7 @@ void awscfg_cleanup(struct awscfg *c)
 	free(c->dynamodb_endpoint);
 	free(c->sts_endpoint);
 	free(c->ca_bundle);
+	free(c->user_agent);
 	free(c->config_path);
 	free(c->credentials_path);
 	ini_free(c->config);

@@ -15,6 +15,7 @@
  *                 AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials)
  *   retries       AWS_MAX_ATTEMPTS / max_attempts (total attempts, default 4)
  *   TLS           AWS_CA_BUNDLE / ca_bundle
+ *   User-Agent    aftomato/<version>, plus exec-env/$AWS_EXECUTION_ENV as the SDKs
  * plus a snapshot of the credential-source variables the credential chain uses
  * (creds.h), so a resolved struct awscfg is all the chain reads.
  *
@@ -44,6 +45,7 @@ struct awscfg {
 	enum awscfg_addressing s3_addressing;
 	char *ca_bundle;
 	int max_attempts;
+	char *user_agent; /* "aftomato/<version>[ exec-env/$AWS_EXECUTION_ENV]" */
 
 	char *config_path, *credentials_path;
 	struct ini *config, *credentials; /* loaded (empty when the file is missing) */

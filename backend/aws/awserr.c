@@ -146,8 +146,11 @@ static bool s_html_text(const char *body, size_t len, const char *tag, char *out
 		p++;
 		size_t o = 0;
 		bool in_tag = false;
+		char close[16];
+		snprintf(close, sizeof(close), "</%s", tag);
+		size_t cl = strlen(close);
 		for (; p < body + len && *p && o + 1 < size; p++) {
-			if (*p == '<' && p + 1 < body + len && p[1] == '/')
+			if ((size_t)(body + len - p) >= cl && strncasecmp(p, close, cl) == 0)
 				break;
 			if (*p == '<')
 				in_tag = true;

@@ -321,7 +321,8 @@ static void s_send(struct awsreq *r, const struct creds *c)
 		http_request_header(hr, sh[i].name, sh[i].value);
 	for (size_t i = 0; i < auth.count; i++)
 		http_request_header(hr, auth.items[i].name, auth.items[i].value);
-	http_request_header(hr, "User-Agent", USER_AGENT);
+	const char *ua = awsclient_cfg(r->client)->user_agent;
+	http_request_header(hr, "User-Agent", ua ? ua : USER_AGENT);
 	if (r->body)
 		http_request_body(hr, r->body, r->body_len);
 	hr->body_fd = r->body_fd;
@@ -531,13 +532,14 @@ static bool s_resign(struct awsreq *r, struct http_response *resp, const struct 
 		s_again_now(r);
 		return true;
 	}
-	if (!r->bucket || r->redirected)
+	/* Two redirects at most: a wrong hint is corrected by the next answer. */
+	if (!r->bucket || r->redirects >= 2)
 		return false;
 	bool region_hint = a->status == 301 || a->status == 307 ||
 			   strcmp(a->code, "AuthorizationHeaderMalformed") == 0 ||
 			   strcmp(a->code, "PermanentRedirect") == 0;
 	if (region_hint && a->region[0] && strcmp(a->region, s_region(r)) != 0 && !r->region) {
-		r->redirected = true;
+		r->redirects++;
 		awsclient_set_bucket_region(r->client, r->bucket, a->region);
 		s_again_now(r);
 		return true;
@@ -545,7 +547,7 @@ static bool s_resign(struct awsreq *r, struct http_response *resp, const struct 
 	if (a->status == 307) {
 		char *loc = s_location_base(resp);
 		if (loc) {
-			r->redirected = true;
+			r->redirects++;
 			free(r->endpoint_override);
 			r->endpoint_override = loc;
 			s_again_now(r);

@@ -116,7 +116,8 @@ struct awsreq {
 	struct http_call *call;
 	struct evloop_timer *timer;
 	struct creds_wait *wait;
-	bool skew_fixed, token_refreshed, redirected, ambiguous, sink_failed;
+	bool skew_fixed, token_refreshed, ambiguous, sink_failed;
+	int redirects;
 	bool attempt_started_data;
 	char *endpoint_override;
 	char *signed_akid;

@@ -181,6 +181,27 @@ void imds_fetch(struct awsclient *c, creds_fn done, void *ctx)
 
 /* --- container credentials ------------------------------------------------ */
 
+/* Whether the host (up to ':' or '/') is 127.n.n.n. */
+static bool s_loopback_v4(const char *host)
+{
+	int parts = 0, digits = 0;
+	if (strncmp(host, "127.", 4) != 0)
+		return false;
+	for (const char *p = host; *p && *p != ':' && *p != '/'; p++) {
+		if (*p == '.') {
+			if (digits == 0)
+				return false;
+			parts++;
+			digits = 0;
+		} else if (*p >= '0' && *p <= '9' && digits < 3) {
+			digits++;
+		} else {
+			return false;
+		}
+	}
+	return parts == 3 && digits > 0;
+}
+
 bool imds_container_uri_allowed(const char *uri)
 {
 	if (strncasecmp(uri, "https://", 8) == 0)
@@ -188,13 +209,14 @@ bool imds_container_uri_allowed(const char *uri)
 	if (strncasecmp(uri, "http://", 7) != 0)
 		return false;
 	const char *host = uri + 7;
-	static const char *const ok[] = {
-	    "127.",	      "localhost",	"[::1]", "169.254.170.2",
-	    "169.254.170.23", "[fd00:ec2::23]", NULL};
+	if (s_loopback_v4(host))
+		return true;
+	static const char *const ok[] = {"localhost",	   "[::1]",	     "169.254.170.2",
+					 "169.254.170.23", "[fd00:ec2::23]", NULL};
 	for (int i = 0; ok[i]; i++) {
 		size_t n = strlen(ok[i]);
 		if (strncasecmp(host, ok[i], n) == 0 &&
-		    (ok[i][n - 1] == '.' || host[n] == ':' || host[n] == '/' || host[n] == '\0'))
+		    (host[n] == ':' || host[n] == '/' || host[n] == '\0'))
 			return true;
 	}
 	return false;
