@@ -103,6 +103,8 @@ int term_start(void)
 	s_have_saved = tcgetattr(STDIN_FILENO, &s_saved) == 0;
 	if (!initscr())
 		return -1;
+	/* finish every frame even while keys wait: the loop reads them next */
+	typeahead(-1);
 	cbreak();
 	noecho();
 	nonl();

@@ -122,7 +122,13 @@ class Console:
         while time.monotonic() < deadline:
             s = self.screen()
             if bool(rx.search(s)) != gone:
-                return s
+                # a capture may catch a frame half written: the screen must
+                # read the same a moment later
+                time.sleep(0.06)
+                again = self.screen()
+                if again == s:
+                    return s
+                continue
             time.sleep(0.05)
         raise Failure("timed out after %.0fs waiting for %s%r; screen:\n%s" % (
             timeout, "the end of " if gone else "", what or pattern, s))
