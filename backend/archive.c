@@ -135,6 +135,7 @@ static void s_upload_dir(struct job *j, const char *pend_dir)
 	char *lock = xasprintf("%s/lock", pend_dir);
 	char *meta_path = xasprintf("%s/meta.json", pend_dir);
 	char *gz = xasprintf("%s/log.gz", pend_dir);
+	char *ts_gz = xasprintf("%s/log.ts.gz", pend_dir);
 	char *arts = xasprintf("%s/artifacts", pend_dir);
 	json_t *meta = NULL;
 	j->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -159,17 +160,61 @@ static void s_upload_dir(struct job *j, const char *pend_dir)
 		s_skip_dir(j); /* left for a person to look at */
 		goto out;
 	}
-	uploader_start(j->loop, j->blob, BLOB_ARTIFACTS, arts, prefix, true,
-		       fsutil_exists(gz) ? gz : NULL, BLOB_LOGS, log_key, s_dir_uploaded, j);
+	struct uploader *up = uploader_new(j->loop, j->blob, true);
+	uploader_add_dir(up, BLOB_ARTIFACTS, arts, prefix);
+	if (fsutil_exists(ts_gz)) {
+		char *ts_key = build_log_times_key(log_key);
+		uploader_add_file(up, BLOB_LOGS, ts_gz, ts_key);
+		free(ts_key);
+	}
+	if (fsutil_exists(gz))
+		uploader_add_file(up, BLOB_LOGS, gz, log_key);
+	uploader_run(up, s_dir_uploaded, j);
 out:
 	json_decref(meta);
 	free(lock);
 	free(meta_path);
 	free(gz);
+	free(ts_gz);
 	free(arts);
 }
 
 /* --- preparing ----------------------------------------------------------- */
+
+/* The spool's arrival times (<spool>.ts, small: a record per change of
+ * millisecond) go next to the log as log.ts.gz, so timestamps can be shown for
+ * archived logs too. */
+static int s_gzip_times(struct job *j, struct err *e)
+{
+	char *src = xasprintf("%s.ts", j->spool);
+	char *dst = xasprintf("%s/log.ts.gz", j->pend_dir);
+	char *data = NULL;
+	size_t len = 0;
+	int rc = 0;
+	if (!fsutil_exists(src))
+		goto out;
+	if (fsutil_read_all(src, 256u << 20, &data, &len, e) < 0) {
+		rc = -1;
+		goto out;
+	}
+	gzFile gz = gzopen(dst, "wb1");
+	if (!gz || (len && gzwrite(gz, data, (unsigned)len) != (int)len)) {
+		rc = err_errno(e, errno ? errno : EIO, "cannot write %.300s", dst);
+		if (gz)
+			gzclose(gz);
+		unlink(dst);
+		goto out;
+	}
+	if (gzclose(gz) != Z_OK) {
+		rc = err_errno(e, errno ? errno : EIO, "cannot write %.300s", dst);
+		unlink(dst);
+	}
+out:
+	free(data);
+	free(src);
+	free(dst);
+	return rc;
+}
 
 static void s_prepared(struct job *j)
 {
@@ -188,6 +233,8 @@ static void s_prepared(struct job *j)
 	}
 	free(gz);
 	free(tmp);
+	if (s_gzip_times(j, &e) < 0)
+		s_fail(j, &e); /* the log itself is kept: go on */
 	if (j->artifacts_dir && fsutil_exists(j->artifacts_dir)) {
 		char *dst = xasprintf("%s/artifacts", j->pend_dir);
 		if (rename(j->artifacts_dir, dst) < 0 && errno != ENOENT) {

@@ -187,7 +187,8 @@ void artifacts_request(struct evloop *loop, struct blob *blob, const struct buil
 			s_end(q, -1, &q->err);
 			return;
 		}
-		uploader_start(loop, blob, BLOB_ARTIFACTS, m->path, q->prefix, false, NULL,
-			       BLOB_LOGS, NULL, s_pushed, q);
+		struct uploader *up = uploader_new(loop, blob, false);
+		uploader_add_dir(up, BLOB_ARTIFACTS, m->path, q->prefix);
+		uploader_run(up, s_pushed, q);
 	}
 }

@@ -218,6 +218,14 @@ char *build_log_key(const char *project_key, const char *id)
 	return xasprintf("%s/%s.log.gz", project_key, id);
 }
 
+char *build_log_times_key(const char *log_key)
+{
+	size_t n = strlen(log_key);
+	if (n > 3 && strcmp(log_key + n - 3, ".gz") == 0)
+		n -= 3;
+	return xasprintf("%.*s.ts.gz", (int)n, log_key);
+}
+
 char *build_artifacts_prefix(const char *project_key, const char *id)
 {
 	return xasprintf("%s/%s/", project_key, id);

@@ -77,6 +77,9 @@ int build_from_json(const json_t *j, struct build **out, struct err *e);
 /* The store keys of DESIGN.md §2: "<projectKey>/<buildID>.log.gz" and
  * "<projectKey>/<buildID>/". Caller frees. */
 char *build_log_key(const char *project_key, const char *id);
+/* The key of a console log's arrival times, next to it: "<x>.log.gz" →
+ * "<x>.log.ts.gz" (an extension of the layout). Caller frees. */
+char *build_log_times_key(const char *log_key);
 char *build_artifacts_prefix(const char *project_key, const char *id);
 
 /* A growable list of records; the list owns them. */

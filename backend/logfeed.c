@@ -33,12 +33,18 @@ struct feed {
 	struct fetch *fetch;
 };
 
-/* An archived log being fetched and inflated into feed->log. */
+/* An archived log being fetched: first its arrival times (if archived), then
+ * the log, each inflated into the cache files that feed->log follows. */
 struct fetch {
 	struct feed *feed; /* NULL once the feed is gone: the fetch just ends */
+	struct blob *blob;
 	z_stream z;
 	char *out;
-	int local_fd; /* reading a pending copy instead of the blob store */
+	int out_fd;       /* the cache file being written */
+	bool log_phase;   /* false: the times, true: the log */
+	char *cache;      /* cache spool path; its times are cache + ".ts" */
+	char *log_key;
+	int local_fd;     /* reading a pending copy instead of the blob store */
 	char *local_path;
 	struct err err;
 	bool error;
@@ -204,6 +210,8 @@ void logfeed_set(struct logfeed *f, const char *id, const char *container, struc
 
 /* --- fetching archived logs ---------------------------------------------- */
 
+static void s_fetch_phase(struct fetch *ft);
+
 static void s_fetch_end(struct fetch *ft, int rc, const struct err *e)
 {
 	struct feed *fd = ft->feed;
@@ -213,18 +221,24 @@ static void s_fetch_end(struct fetch *ft, int rc, const struct err *e)
 			fd->failed = true;
 			fd->err = *e;
 		}
+		struct err ignored = {0};
+		logstore_refresh(fd->log, &ignored);
 		logstore_finish(fd->log);
 		s_grew(fd);
 	}
 	inflateEnd(&ft->z);
 	if (ft->local_fd >= 0)
 		close(ft->local_fd);
+	if (ft->out_fd >= 0)
+		close(ft->out_fd);
 	free(ft->local_path);
+	free(ft->cache);
+	free(ft->log_key);
 	free(ft->out);
 	free(ft);
 }
 
-/* Inflates a slice of compressed bytes into the feed's log. */
+/* Inflates a slice of compressed bytes into the cache file being written. */
 static int s_inflate(struct fetch *ft, const char *buf, size_t len, struct err *e)
 {
 	ft->z.next_in = (Bytef *)buf;
@@ -234,9 +248,8 @@ static int s_inflate(struct fetch *ft, const char *buf, size_t len, struct err *
 		ft->z.avail_out = INFLATE_OUT_BYTES;
 		int zr = inflate(&ft->z, Z_NO_FLUSH);
 		size_t have = INFLATE_OUT_BYTES - ft->z.avail_out;
-		if (have && ft->feed &&
-		    logstore_append(ft->feed->log, ft->out, have, LOGSTORE_TIME_UNKNOWN, e) < 0)
-			return -1;
+		if (have && fsutil_write_full(ft->out_fd, ft->out, have) < 0)
+			return err_errno(e, errno, "cannot write %.300s", ft->cache);
 		if (zr == Z_STREAM_END)
 			inflateReset(&ft->z); /* another gzip member may follow */
 		else if (zr != Z_OK && zr != Z_BUF_ERROR)
@@ -256,17 +269,38 @@ static int s_on_data(void *ctx, const char *buf, size_t len)
 		ft->error = true;
 		return -1;
 	}
-	s_grew(ft->feed);
+	if (ft->log_phase) {
+		struct err ignored = {0};
+		if (logstore_refresh(ft->feed->log, &ignored) > 0)
+			s_grew(ft->feed);
+	}
 	return 0;
+}
+
+/* One phase ended (rc, e): the times are optional, the log is not. */
+static void s_phase_done(struct fetch *ft, int rc, const struct err *e)
+{
+	if (!ft->feed || ft->log_phase || (rc < 0 && e->code != ERR_NOTFOUND)) {
+		if (!ft->log_phase && rc < 0) {
+			/* Times that cannot be read: show the log without them. */
+			ft->log_phase = true;
+			s_fetch_phase(ft);
+			return;
+		}
+		s_fetch_end(ft, rc, e);
+		return;
+	}
+	ft->log_phase = true;
+	s_fetch_phase(ft);
 }
 
 static void s_on_done(void *ctx, struct blob_reply *r)
 {
 	struct fetch *ft = ctx;
 	if (ft->error)
-		s_fetch_end(ft, -1, &ft->err);
+		s_phase_done(ft, -1, &ft->err);
 	else
-		s_fetch_end(ft, r->rc, &r->err);
+		s_phase_done(ft, r->rc, &r->err);
 }
 
 static void s_local_slice(void *arg)
@@ -285,7 +319,64 @@ static void s_local_slice(void *arg)
 		evloop_timer(ft->feed->owner->loop, 0, s_local_slice, ft);
 		return;
 	}
-	s_fetch_end(ft, rc, &e);
+	s_phase_done(ft, rc, &e);
+}
+
+/* Starts the current phase: from the pending copy when there is one, else from
+ * the blob store. */
+static void s_fetch_phase(struct fetch *ft)
+{
+	struct logfeed *f = ft->feed->owner;
+	if (ft->local_fd >= 0)
+		close(ft->local_fd);
+	ft->local_fd = -1;
+	free(ft->local_path);
+	if (ft->out_fd >= 0)
+		close(ft->out_fd);
+	char *out = ft->log_phase ? xstrdup(ft->cache) : xasprintf("%s.ts", ft->cache);
+	ft->out_fd = open(out, O_WRONLY | O_APPEND | O_CLOEXEC);
+	free(out);
+	inflateReset(&ft->z);
+	ft->local_path = archive_pending_log(f->data_dir, ft->feed->id);
+	if (ft->local_path && !ft->log_phase) {
+		char *ts = xasprintf("%.*s.ts.gz", (int)strlen(ft->local_path) - 3, ft->local_path);
+		free(ft->local_path);
+		ft->local_path = ts;
+	}
+	if (ft->local_path && (ft->local_fd = open(ft->local_path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		evloop_timer(f->loop, 0, s_local_slice, ft);
+		return;
+	}
+	if (ft->local_path && !ft->log_phase) {
+		/* A pending log without times. */
+		struct err e;
+		err_set(&e, ERR_NOTFOUND, "no times");
+		s_phase_done(ft, -1, &e);
+		return;
+	}
+	char *key = ft->log_phase ? xstrdup(ft->log_key) : build_log_times_key(ft->log_key);
+	ft->blob->ops->get(ft->blob, BLOB_LOGS, key, 0, 0, s_on_data, s_on_done, ft);
+	free(key);
+}
+
+/* Empty cache files for a fetched log, and a logstore following them. */
+static struct logstore *s_cache_files(const char *cache, struct err *e)
+{
+	if (fsutil_mkdir_parent(cache, 0700, e) < 0)
+		return NULL;
+	char *ts = xasprintf("%s.ts", cache);
+	int fd1 = open(cache, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd2 = open(ts, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	free(ts);
+	if (fd1 >= 0)
+		close(fd1);
+	if (fd2 >= 0)
+		close(fd2);
+	if (fd1 < 0 || fd2 < 0) {
+		err_errno(e, errno, "cannot create %.300s", cache);
+		return NULL;
+	}
+	return logstore_open(cache, LOGSTORE_TEMPORARY, e);
 }
 
 void logfeed_fetch(struct logfeed *f, struct blob *blob, const struct build *b)
@@ -295,11 +386,9 @@ void logfeed_fetch(struct logfeed *f, struct blob *blob, const struct build *b)
 		return;
 	struct err e = {0};
 	char *cache = datadir_cache_log(f->data_dir, b->id);
-	struct logstore *ls = NULL;
-	if (fsutil_mkdir_parent(cache, 0700, &e) == 0)
-		ls = logstore_open(cache, LOGSTORE_WRITE | LOGSTORE_TRUNCATE | LOGSTORE_TEMPORARY, &e);
-	free(cache);
+	struct logstore *ls = s_cache_files(cache, &e);
 	if (!ls) {
+		free(cache);
 		fd->failed = true;
 		fd->err = e;
 		return;
@@ -308,16 +397,12 @@ void logfeed_fetch(struct logfeed *f, struct blob *blob, const struct build *b)
 	logstore_unref(ls);
 	struct fetch *ft = xcalloc(1, sizeof(*ft));
 	ft->feed = fd;
-	ft->local_fd = -1;
+	ft->blob = blob;
+	ft->cache = cache;
+	ft->local_fd = ft->out_fd = -1;
 	ft->out = xmalloc(INFLATE_OUT_BYTES);
+	ft->log_key = b->log_key ? xstrdup(b->log_key) : build_log_key(b->project_key, b->id);
 	inflateInit2(&ft->z, 15 + 32);
 	fd->fetch = ft;
-	ft->local_path = archive_pending_log(f->data_dir, b->id);
-	if (ft->local_path && (ft->local_fd = open(ft->local_path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		evloop_timer(f->loop, 0, s_local_slice, ft);
-		return;
-	}
-	char *key = b->log_key ? xstrdup(b->log_key) : build_log_key(b->project_key, b->id);
-	blob->ops->get(blob, BLOB_LOGS, key, 0, 0, s_on_data, s_on_done, ft);
-	free(key);
+	s_fetch_phase(ft);
 }

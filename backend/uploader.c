@@ -136,20 +136,36 @@ static void s_start_later(void *arg)
 	s_pump(arg);
 }
 
-void uploader_start(struct evloop *loop, struct blob *blob, enum blob_bucket bucket,
-		    const char *dir, const char *prefix, bool remove_stored,
-		    const char *extra_path, enum blob_bucket extra_bucket, const char *extra_key,
-		    uploader_done_fn done, void *ctx)
+struct uploader *uploader_new(struct evloop *loop, struct blob *blob, bool remove_stored)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 	j->loop = loop;
 	j->blob = blob;
 	j->remove_stored = remove_stored;
+	return (struct uploader *)j;
+}
+
+void uploader_add_dir(struct uploader *u, enum blob_bucket bucket, const char *dir,
+		      const char *prefix)
+{
+	struct job *j = (struct job *)u;
+	struct err e = {0};
+	if (s_walk(j, dir, prefix, bucket, &e) < 0 && j->rc == 0) {
+		j->rc = -1;
+		j->err = e;
+	}
+}
+
+void uploader_add_file(struct uploader *u, enum blob_bucket bucket, const char *path,
+		       const char *key)
+{
+	s_add((struct job *)u, path, key, bucket);
+}
+
+void uploader_run(struct uploader *u, uploader_done_fn done, void *ctx)
+{
+	struct job *j = (struct job *)u;
 	j->done = done;
 	j->ctx = ctx;
-	if (dir && s_walk(j, dir, prefix, bucket, &j->err) < 0)
-		j->rc = -1;
-	if (extra_path && extra_key)
-		s_add(j, extra_path, extra_key, extra_bucket);
-	evloop_timer(loop, 0, s_start_later, j);
+	evloop_timer(j->loop, 0, s_start_later, j);
 }

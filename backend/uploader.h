@@ -18,14 +18,21 @@ struct evloop;
  * failed — the others were still tried. */
 typedef void (*uploader_done_fn)(void *ctx, int rc, const struct err *e, uint64_t files);
 
-/* Uploads every regular file under dir to bucket as prefix + relative path.
- * When remove_stored is true each file is deleted once stored, so what is left
- * is what remains to send. extra_path/extra_key (may be NULL) add one more file
- * (bucket extra_bucket). Strings are copied; done is called once, later. */
-void uploader_start(struct evloop *loop, struct blob *blob, enum blob_bucket bucket,
-		    const char *dir, const char *prefix, bool remove_stored,
-		    const char *extra_path, enum blob_bucket extra_bucket, const char *extra_key,
-		    uploader_done_fn done, void *ctx);
+struct uploader;
+
+/* A new upload job; add files and directories, then run it. When remove_stored
+ * is true each file is deleted once stored, so what is left is what remains
+ * to send. */
+struct uploader *uploader_new(struct evloop *loop, struct blob *blob, bool remove_stored);
+/* Every regular file under dir, as prefix + relative path. A missing dir adds
+ * nothing; an unreadable one makes the job fail. Strings are copied. */
+void uploader_add_dir(struct uploader *u, enum blob_bucket bucket, const char *dir,
+		      const char *prefix);
+/* One file as key. Strings are copied. */
+void uploader_add_file(struct uploader *u, enum blob_bucket bucket, const char *path,
+		       const char *key);
+/* Starts the uploads (takes u); done is called once, later, and u freed. */
+void uploader_run(struct uploader *u, uploader_done_fn done, void *ctx);
 
 /* A content type for a key, from its extension. Static string. */
 const char *uploader_content_type(const char *key);

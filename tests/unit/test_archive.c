@@ -445,12 +445,9 @@ static void test_log_upload_failure_kept_then_resumed(void **state)
 
 /* An artifact upload fails while the log is stored: pending/<id>/ must stay
  * with what remains, and a later resume must store it.
- *
- * BUG (archive.c, s_upload_dir → uploader_start with remove_stored = true):
- * the uploader deletes every stored file, log.gz included, while
- * archive_resume only picks up pending directories that still have log.gz.
- * The remaining artifacts are then never uploaded and pending/<id>/ is never
- * removed. Kept failing on purpose until the module is fixed. */
+ * (A bug once: resume only picked up directories that still had log.gz,
+ * which the uploader deletes once stored; now a "ready" marker says a
+ * directory is complete.) */
 static void test_artifact_upload_failure_kept_then_resumed(void **state)
 {
 	struct fx *f = *state;
@@ -613,6 +610,17 @@ static void test_concurrent_resumes(void **state)
 
 /* --- uploader ----------------------------------------------------------------- */
 
+/* The uploader with one directory and an optional extra file (a log). */
+static void s_upload(struct fx *f, const char *dir, const char *prefix, bool remove_stored,
+		     const char *extra, const char *extra_key, struct done *d)
+{
+	struct uploader *u = uploader_new(f->loop, f->blob, remove_stored);
+	uploader_add_dir(u, BLOB_ARTIFACTS, dir, prefix);
+	if (extra && extra_key)
+		uploader_add_file(u, BLOB_LOGS, extra, extra_key);
+	uploader_run(u, s_upload_done, d);
+}
+
 static void test_uploader_tree(void **state)
 {
 	struct fx *f = *state;
@@ -628,8 +636,7 @@ static void test_uploader_tree(void **state)
 	char *extra = s_join(f->base, "extra.log.gz");
 	s_write_str(extra, "extra file");
 	struct done d = {0};
-	uploader_start(f->loop, f->blob, BLOB_ARTIFACTS, dir, "up/", false, extra, BLOB_LOGS,
-		       "up/extra.log.gz", s_upload_done, &d);
+	s_upload(f, dir, "up/", false, extra, "up/extra.log.gz", &d);
 	s_wait(f, &d);
 	assert_int_equal(d.rc, 0);
 	assert_int_equal(d.files, N_ART + 2);
@@ -648,8 +655,7 @@ static void test_uploader_tree(void **state)
 	assert_true(fsutil_exists(extra));
 	/* remove_stored true: each stored file goes. */
 	d = (struct done){0};
-	uploader_start(f->loop, f->blob, BLOB_ARTIFACTS, dir, "up2/", true, NULL, BLOB_LOGS, NULL,
-		       s_upload_done, &d);
+	s_upload(f, dir, "up2/", true, NULL, NULL, &d);
 	s_wait(f, &d);
 	assert_int_equal(d.rc, 0);
 	assert_int_equal(d.files, N_ART + 1);
@@ -675,8 +681,7 @@ static void test_uploader_partial_failure(void **state)
 	char *bad = s_join(dir, "bad\x01name");
 	s_write_str(bad, "x");
 	struct done d = {0};
-	uploader_start(f->loop, f->blob, BLOB_ARTIFACTS, dir, "pf/", true, NULL, BLOB_LOGS, NULL,
-		       s_upload_done, &d);
+	s_upload(f, dir, "pf/", true, NULL, NULL, &d);
 	s_wait(f, &d);
 	assert_int_equal(d.rc, -1);
 	assert_int_equal(d.files, N_ART);
@@ -692,8 +697,7 @@ static void test_uploader_partial_failure(void **state)
 	free(dir);
 	/* A directory that does not exist: nothing to do, no error. */
 	d = (struct done){0};
-	uploader_start(f->loop, f->blob, BLOB_ARTIFACTS, "/nonexistent/dir", "x/", false, NULL,
-		       BLOB_LOGS, NULL, s_upload_done, &d);
+	s_upload(f, "/nonexistent/dir", "x/", false, NULL, NULL, &d);
 	s_wait(f, &d);
 	assert_int_equal(d.rc, 0);
 	assert_int_equal(d.files, 0);
@@ -713,8 +717,7 @@ static void test_uploader_many_files(void **state)
 		free(p);
 	}
 	struct done d = {0};
-	uploader_start(f->loop, f->blob, BLOB_ARTIFACTS, dir, "m/", false, NULL, BLOB_LOGS, NULL,
-		       s_upload_done, &d);
+	s_upload(f, dir, "m/", false, NULL, NULL, &d);
 	s_wait(f, &d);
 	assert_int_equal(d.rc, 0);
 	assert_int_equal(d.files, N);

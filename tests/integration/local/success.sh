@@ -33,6 +33,9 @@ tail -n +2 "$out" | cmp - "$T/stored.txt" || fail "stored log differs from strea
 gz=$DATA/blobs/aftomato-console-logs/team/app/$id.log.gz
 [ -f "$gz" ] || fail "no $gz"
 zcat "$gz" | cmp - "$T/stored.txt" || fail "gzip log differs"
+# The arrival times go next to it: 16-byte records, at least one.
+tsz=$(zcat "${gz%.gz}.ts.gz" | wc -c)
+[ "$tsz" -ge 16 ] && [ $((tsz % 16)) -eq 0 ] || fail "arrival times: $tsz bytes"
 
 # Record.
 [ "$(field "${id:0:8}" status)" = succeeded ] || fail "status"
