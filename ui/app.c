@@ -35,6 +35,9 @@ void app_free(struct app *a)
 {
 	if (!a)
 		return;
+	/* an artifact being fetched for the pager: its temporary file goes too */
+	if (a->download.active && APP_PURPOSE(a->download.id) == APP_P_ART_VIEW && a->download.dest)
+		unlink(a->download.dest);
 	for (int i = 0; i < a->n_logs; i++)
 		view_log_free(a->logs[i]);
 	model_projects_cleanup(&a->projects);
@@ -663,6 +666,46 @@ const struct build *app_selected_build(struct app *a)
 	if (a->focus == LAYOUT_FOCUS_MAIN && a->main_view == APP_MAIN_RUNNING)
 		return model_builds_selected(&a->running);
 	return model_builds_selected(&a->builds);
+}
+
+static bool s_in(const struct layout_rect *r, int y, int x)
+{
+	return layout_visible(r) && y >= r->y && y < r->y + r->h && x >= r->x && x < r->x + r->w;
+}
+
+void app_click(struct app *a, int y, int x)
+{
+	const struct layout *l = &a->layout;
+	a->dirty = a->urgent = true;
+	if (s_in(&l->projects, y, x)) {
+		a->focus = LAYOUT_FOCUS_PROJECTS;
+		size_t row = (size_t)(y - l->projects.y);
+		if (row >= 1 && a->projects.sel.top + row - 1 < a->projects.n_visible) {
+			a->projects.sel.sel = a->projects.sel.top + row - 1;
+			app_select_project(a, NULL);
+		}
+		return;
+	}
+	if (s_in(&l->main, y, x)) {
+		a->focus = LAYOUT_FOCUS_MAIN;
+		struct model_builds *m = a->main_view == APP_MAIN_RUNNING  ? &a->running
+					 : a->main_view == APP_MAIN_BUILDS ? &a->builds
+									   : NULL;
+		size_t row = (size_t)(y - l->main.y);
+		if (m && row >= 2 && m->sel.top + row - 2 < m->n)
+			m->sel.sel = m->sel.top + row - 2;
+		if (a->main_view == APP_MAIN_ARTIFACTS && row >= 2 &&
+		    a->artifacts.sel.top + row - 2 < a->artifacts.entries.n)
+			a->artifacts.sel.sel = a->artifacts.sel.top + row - 2;
+		return;
+	}
+	for (int i = 0; i < a->n_logs; i++) {
+		if (s_in(&l->logs[i], y, x)) {
+			a->focus = LAYOUT_FOCUS_LOG;
+			a->focus_log = a->last_log = i;
+			return;
+		}
+	}
 }
 
 bool app_tick(struct app *a, int64_t now_ms)

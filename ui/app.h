@@ -174,6 +174,10 @@ bool app_take_ask(struct app *a, struct app_ask *out);
 void app_complete(struct app *a, enum app_ask_kind kind, int word_index, const char *const *words,
 		  void (*add)(void *ctx, const char *cand), void *ctx);
 
+/* A mouse click at screen row y, column x: focuses the pane there and
+ * selects the row clicked in a list. */
+void app_click(struct app *a, int y, int x);
+
 /* The clock moved (live durations, status timeouts); returns whether the
  * screen should be redrawn for it. */
 bool app_tick(struct app *a, int64_t now_ms);

@@ -562,8 +562,13 @@ void app_answer(struct app *a, enum app_ask_kind kind, const char *line)
 		break;
 	case APP_ASK_DOWNLOAD: {
 		const struct blob_entry *e = model_artifacts_selected(&a->artifacts);
-		if (e && *line)
-			s_artifact_get(a, e->key, line, APP_P_ART_SAVE);
+		const char *home = getenv("HOME");
+		char *dest = line[0] == '~' && line[1] == '/' && home
+				 ? xasprintf("%s/%s", home, line + 2)
+				 : xstrdup(line);
+		if (e && *dest)
+			s_artifact_get(a, e->key, dest, APP_P_ART_SAVE);
+		free(dest);
 		break;
 	}
 	case APP_ASK_SAVE:

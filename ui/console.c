@@ -244,6 +244,8 @@ static void s_mouse_event(struct console *c)
 	MEVENT ev;
 	if (getmouse(&ev) != OK)
 		return;
+	if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))
+		app_click(c->app, ev.y, ev.x);
 	if (ev.bstate & BUTTON4_PRESSED)
 		for (int i = 0; i < 3; i++)
 			app_on_key(c->app, KEY_UP);

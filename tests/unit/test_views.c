@@ -923,6 +923,30 @@ static void test_app_small_screens(void **state)
 		}
 }
 
+static void test_app_mouse(void **state)
+{
+	struct fixture *f = *state;
+	s_start(f, s_keys, 3);
+	s_answer_page(f, 0, 5, false);
+	app_render(f->app, &f->canvas, 30, 120);
+	/* the third project (row 3: the title, then one row per project) */
+	s_rec_clear(&f->rec);
+	app_click(f->app, 3, 4);
+	assert_int_equal(f->app->focus, LAYOUT_FOCUS_PROJECTS);
+	assert_string_equal(model_projects_selected(&f->app->projects)->key, "demo/hello");
+	assert_string_equal(s_last(&f->rec, MSG_BUILDS_QUERY)->project, "demo/hello");
+	s_answer_page(f, 0, 5, false);
+	app_render(f->app, &f->canvas, 30, 120);
+	/* the builds list: title, header, then builds; the fourth build */
+	int x = f->app->layout.main.x + 5;
+	app_click(f->app, f->app->layout.main.y + 5, x);
+	assert_int_equal(f->app->focus, LAYOUT_FOCUS_MAIN);
+	assert_int_equal(f->app->builds.sel.sel, 3);
+	/* outside every pane (the status bar): nothing changes */
+	app_click(f->app, 29, 3);
+	assert_int_equal(f->app->focus, LAYOUT_FOCUS_MAIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -943,6 +967,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_app_build_questions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_app_artifacts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_app_small_screens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_app_mouse, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
