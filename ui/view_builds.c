@@ -48,7 +48,10 @@ static void s_row(struct app *a, struct view_canvas *c, const struct layout_rect
 	view_printf(c, r, y, x, elem, "%-.16s", b->branch ? b->branch : "");
 	x += 17;
 	model_fmt_result(b, result, sizeof(result));
-	view_printf(c, r, y, x, view_status_elem(b->status), "%-.9s", result);
+	/* on the selected row the selection's colours win (the glyph keeps the
+	 * state's) so the bar stays whole */
+	bool on_sel = elem == CELL_SELECTED || elem == CELL_SELECTED_UNFOCUSED;
+	view_printf(c, r, y, x, on_sel ? elem : view_status_elem(b->status), "%-.9s", result);
 	x += 10;
 	int64_t d = model_build_duration(b, now_s);
 	if (d >= 0)
