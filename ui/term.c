@@ -18,6 +18,7 @@ static char s_reset[RESET_MAX];
 static size_t s_reset_len;
 static bool s_mouse;
 static bool s_atexit_set;
+static SCREEN *s_screen;
 
 static const int s_crash_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define N_CRASH (sizeof(s_crash_sigs) / sizeof(s_crash_sigs[0]))
@@ -101,8 +102,19 @@ static void s_handlers(bool on)
 int term_start(void)
 {
 	s_have_saved = tcgetattr(STDIN_FILENO, &s_saved) == 0;
-	if (!initscr())
+	/* TERM=dumb (or none) cannot address the cursor: such a TERM is nearly
+	 * always a setting that leaked into a real terminal, so talk to it as
+	 * the plainest of those, a VT100, without colours (draw.c sees the
+	 * original TERM and draws monochrome). */
+	const char *term = getenv("TERM");
+	bool plain = !term || !*term || strcmp(term, "dumb") == 0;
+	SCREEN *scr = newterm(plain ? "vt100" : NULL, stdout, stdin);
+	if (!scr && !plain)
+		scr = newterm("vt100", stdout, stdin);
+	if (!scr)
 		return -1;
+	set_term(scr);
+	s_screen = scr;
 	/* finish every frame even while keys wait: the loop reads them next */
 	typeahead(-1);
 	cbreak();
@@ -134,6 +146,10 @@ void term_stop(void)
 	}
 	curs_set(1);
 	endwin();
+	if (s_screen) {
+		delscreen(s_screen);
+		s_screen = NULL;
+	}
 	s_active = 0;
 	s_handlers(false);
 	if (s_have_saved)
