@@ -6,6 +6,7 @@
 #include "blob_dir.h"
 #include "blob_s3.h"
 #include "datadir.h"
+#include "exec_k8s.h"
 #include "exec_local.h"
 #include "fsutil.h"
 #include "store_dynamodb.h"
@@ -61,9 +62,16 @@ static struct executor *s_exec(struct wiring *wr, struct evloop *loop, const str
 			       struct err *e)
 {
 	if (p->executor == PROFILE_EXEC_KUBERNETES) {
-		err_set(e, ERR_CONFIG, "profile %.100s: executor 'kubernetes' is not available in "
-			"this build of aftomato", p->name);
-		return NULL;
+		struct exec_k8s_config kc = {
+			.profile = p,
+			.pull_limit_ms = s_env_ms("AFTOMATO_K8S_PULL_LIMIT_MS"),
+			.config_limit_ms = s_env_ms("AFTOMATO_K8S_CONFIG_LIMIT_MS"),
+			.settle_ms = s_env_ms("AFTOMATO_K8S_SETTLE_MS"),
+		};
+		struct executor *x = exec_k8s_new(loop, &kc, e);
+		if (!x)
+			err_prefix(e, "profile %.100s", p->name);
+		return x;
 	}
 	struct exec_local_config lc = {
 		.data_dir = p->data_dir,
