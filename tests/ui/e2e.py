@@ -180,7 +180,7 @@ def fixture_config():
     return ("profiles:\n  local:\n    build_scripts: %s\n" % FIXTURES)
 
 
-def restored(con, status_expected=None):
+def restored(con, status_expected=None, alt_screen=True):
     """The console exited and left the terminal as it found it."""
     rc, s = con.wait_exit()
     if status_expected is not None:
@@ -193,9 +193,12 @@ def restored(con, status_expected=None):
     end = raw.rfind(b"EXIT=")
     check(end >= 0, "the pty recording lacks the exit line")
     tail = raw[max(0, end - 1500):end]
-    # leaves the alternate screen and shows the cursor again (terminfo of tmux's TERM)
-    check(b"\x1b[?1049l" in tail, "the alternate screen was not left: %r" % tail)
-    check(b"\x1b[?25h" in tail or b"\x1b[34h" in tail, "the cursor was not shown: %r" % tail)
+    # leaves the alternate screen and shows the cursor again (terminfo of
+    # tmux's TERM; a VT100 has neither)
+    if alt_screen:
+        check(b"\x1b[?1049l" in tail, "the alternate screen was not left: %r" % tail)
+        check(b"\x1b[?25h" in tail or b"\x1b[34h" in tail,
+              "the cursor was not shown: %r" % tail)
     return rc
 
 
@@ -430,12 +433,34 @@ def test_signals(aft, tmp):
         con.close()
 
 
+def test_plain(aft, tmp):
+    """NO_COLOR and TERM=dumb: readable, without colours."""
+    for name, env in (("nocolor", {"NO_COLOR": "1"}), ("dumb", {"TERM": "dumb"})):
+        con = Console(aft, tmp, "plain-" + name, env=env)
+        try:
+            con.wait(r"Projects\s+4")
+            con.wait(r"demo/hello")
+            con.type("jj")
+            s = con.wait(r"Builds\s+demo/flood")
+            esc = con.screen(escapes=True)
+            colours = re.findall(r"\x1b\[[0-9;]*(?:3[0-7]|4[0-7]|9[0-7]|38;5;\d+|48;5;\d+)[;m]",
+                                 esc)
+            check(not colours, "%s: colours on screen: %r" % (name, colours[:5]), s)
+            # the selection still shows (reverse video or the like)
+            check("\x1b[" in esc, "%s: no attributes at all" % name, s)
+            con.type("Q")
+            restored(con, 0, alt_screen=name != "dumb")
+        finally:
+            con.close()
+
+
 TESTS = {
     "basic": test_basic,
     "search": test_search_filter,
     "cancel": test_cancel_and_restart,
     "hostile": test_hostile,
     "signals": test_signals,
+    "plain": test_plain,
 }
 
 
