@@ -322,6 +322,8 @@ enum err_code awserr_category(const struct awserr *a)
 	    "AuthorizationHeaderMalformed",
 	    "IncompleteSignature",
 	    "IncompleteSignatureException",
+	    "InvalidIdentityToken",
+	    "IDPRejectedClaim",
 	    NULL,
 	};
 	static const char *const notfound[] = {

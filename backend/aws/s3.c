@@ -128,7 +128,8 @@ int s3_parse_list(const char *xml, size_t len, struct s3_result *r, struct err *
 		s_push(r, &cap, k, 0, 0, true);
 		free(k);
 	}
-	qsort(r->entries, r->n_entries, sizeof(*r->entries), s_cmp_entry);
+	if (r->n_entries > 1)
+		qsort(r->entries, r->n_entries, sizeof(*r->entries), s_cmp_entry);
 	const char *trunc = xmltree_text(root, "IsTruncated");
 	const char *next = xmltree_text(root, "NextContinuationToken");
 	if (trunc && strcmp(trunc, "true") == 0) {
@@ -197,7 +198,7 @@ static int s_parse_ok(struct s_call *call, struct awsreq_result *res, struct s3_
 		if (id && *id)
 			out->upload_id = xstrdup(id);
 		xmltree_free(root);
-		return id && *id ? 0 : err_set(e, ERR_PROTO, "no UploadId in the answer");
+		return out->upload_id ? 0 : err_set(e, ERR_PROTO, "no UploadId in the answer");
 	}
 	case K_COMPLETE:
 	case K_DELETE: {

@@ -77,7 +77,7 @@ static int s_run(char *const argv[], const char *const *extra_env)
 	if (pid == 0) {
 		for (int i = 0; extra_env && extra_env[i]; i++)
 			putenv((char *)extra_env[i]);
-		int fd = open("/dev/null", 0);
+		int fd = open("/dev/null", O_WRONLY);
 		if (fd >= 0)
 			dup2(fd, 1);
 		execv(argv[0], argv);

@@ -134,6 +134,30 @@ static int s_list(struct fx *f, const char *prefix, const char *delim, const cha
 	return c->rc;
 }
 
+/* Adds a fault rule where "@" stands for this process's key prefix. */
+static int s_fault(const char *json)
+{
+	char *r = xstrdup(json);
+	const char *at;
+	while ((at = strchr(r, '@'))) {
+		char *n = xasprintf("%.*s%s%s", (int)(at - r), r, awsfx_run_id(), at + 1);
+		free(r);
+		r = n;
+	}
+	int id = awsfx_fault(r);
+	free(r);
+	return id;
+}
+
+/* Request-log entries of this process's key rel (as it appears in paths). */
+static json_t *s_log(const char *rel)
+{
+	char *needle = xasprintf("%s/%s", awsfx_run_id(), rel);
+	json_t *log = awsfx_log_matching(needle);
+	free(needle);
+	return log;
+}
+
 static char *s_key(const char *rel)
 {
 	return xasprintf("%s/%s", awsfx_run_id(), rel);
@@ -340,7 +364,7 @@ static void test_multipart(void **state)
 	assert_int_equal(u.r.rc, 0);
 	assert_true(u.r.size == size);
 	s3_result_cleanup(&u.r);
-	json_t *log = awsfx_log_matching("mp/big%20file.bin");
+	json_t *log = s_log("mp/big%20file.bin");
 	assert_int_equal(s_count(log, "PUT", "partNumber="), 3);
 	assert_int_equal(s_count(log, "POST", "uploads"), 1);
 	assert_int_equal(s_count(log, "POST", "uploadId="), 1);
@@ -356,9 +380,9 @@ static void test_multipart(void **state)
 
 	/* A part refused for good: the upload is aborted, the error is one line. */
 	char *key2 = s_key("mp/fails.bin");
-	int id = awsfx_fault("{\"backend\":\"s3\",\"method\":\"PUT\",\"path\":\"mp/fails.bin\","
-			     "\"query\":\"partNumber=2\",\"error\":{\"code\":\"AccessDenied\"},"
-			     "\"count\":-1}");
+	int id = s_fault("{\"backend\":\"s3\",\"method\":\"PUT\",\"path\":\"@/mp/fails.bin\","
+			 "\"query\":\"partNumber=2\",\"error\":{\"code\":\"AccessDenied\"},"
+			 "\"count\":-1}");
 	assert_true(id > 0);
 	memset(&u, 0, sizeof(u));
 	s3upload_file(f->client, ART, key2, path, NULL, &opt, s_up_done, &u);
@@ -370,7 +394,7 @@ static void test_multipart(void **state)
 	assert_non_null(strstr(u.r.err.msg, "AccessDenied"));
 	s_one_line(u.r.err.msg);
 	s3_result_cleanup(&u.r);
-	log = awsfx_log_matching("mp/fails.bin");
+	log = s_log("mp/fails.bin");
 	assert_int_equal(s_count(log, "DELETE", "uploadId="), 1);
 	assert_int_equal(s_count(log, "PUT", "partNumber=2"), 1); /* not retried */
 	json_decref(log);
@@ -396,11 +420,11 @@ static void test_retries_and_resume(void **state)
 	char *key = s_key("rs/object.bin");
 
 	/* Two SlowDown answers, then success. */
-	int id = awsfx_fault("{\"backend\":\"s3\",\"method\":\"PUT\",\"path\":\"rs/object.bin$\","
-			     "\"error\":{\"code\":\"SlowDown\"},\"count\":2}");
+	int id = s_fault("{\"backend\":\"s3\",\"method\":\"PUT\",\"path\":\"@/rs/object.bin$\","
+			 "\"error\":{\"code\":\"SlowDown\"},\"count\":2}");
 	assert_int_equal(s_put(f, key, path, &c), 0);
 	s_call_cleanup(&c);
-	json_t *log = awsfx_log_matching("rs/object.bin");
+	json_t *log = s_log("rs/object.bin");
 	assert_int_equal(s_count(log, "PUT", NULL), 3);
 	json_decref(log);
 
@@ -408,31 +432,33 @@ static void test_retries_and_resume(void **state)
 	const char *faults[] = {"\"truncate_after_bytes\":1000", "\"reset_after_bytes\":70000",
 				"\"drop\":true"};
 	for (int i = 0; i < 3; i++) {
-		json_decref(awsfx_admin("DELETE", "/log", NULL));
+		log = s_log("rs/object.bin");
+		int before = s_count(log, "GET", NULL);
+		json_decref(log);
 		char *rule = xasprintf("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":"
-				       "\"rs/object.bin$\",%s}",
+				       "\"@/rs/object.bin$\",%s}",
 				       faults[i]);
-		id = awsfx_fault(rule);
+		id = s_fault(rule);
 		free(rule);
 		assert_int_equal(s_get(f, key, 0, 0, &c), 0);
 		assert_true(c.len == size);
 		assert_memory_equal(c.data, want, size);
 		s_call_cleanup(&c);
-		log = awsfx_log_matching("rs/object.bin");
-		assert_int_equal(s_count(log, "GET", NULL), 2);
+		log = s_log("rs/object.bin");
+		assert_int_equal(s_count(log, "GET", NULL) - before, 2);
 		json_decref(log);
 	}
 	/* A range read resumed too. */
-	id = awsfx_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"rs/object.bin$\","
-			 "\"truncate_after_bytes\":500}");
+	id = s_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"@/rs/object.bin$\","
+		     "\"truncate_after_bytes\":500}");
 	assert_int_equal(s_get(f, key, 1000, 100000, &c), 0);
 	assert_true(c.len == 100000);
 	assert_memory_equal(c.data, want + 1000, 100000);
 	s_call_cleanup(&c);
 
 	/* Permanent 500: retried, then a one-line error naming the attempts. */
-	id = awsfx_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"rs/object.bin$\","
-			 "\"error\":{\"code\":\"InternalError\"},\"count\":-1}");
+	id = s_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"@/rs/object.bin$\","
+		     "\"error\":{\"code\":\"InternalError\"},\"count\":-1}");
 	assert_int_equal(s_get(f, key, 0, 0, &c), -1);
 	awsfx_fault_delete(id);
 	assert_int_equal(c.err.code, ERR_THROTTLED);
@@ -443,10 +469,10 @@ static void test_retries_and_resume(void **state)
 	s_call_cleanup(&c);
 
 	/* A proxy's HTML page, for good. */
-	id = awsfx_fault("{\"backend\":\"s3\",\"method\":\"HEAD\",\"path\":\"rs/object.bin$\","
-			 "\"status\":502,\"headers\":{\"content-type\":\"text/html\"},\"body\":"
-			 "\"<html><head><title>502 Bad Gateway</title></head><body>nginx</body>"
-			 "</html>\",\"count\":-1}");
+	id = s_fault("{\"backend\":\"s3\",\"method\":\"HEAD\",\"path\":\"@/rs/object.bin$\","
+		     "\"status\":502,\"headers\":{\"content-type\":\"text/html\"},\"body\":"
+		     "\"<html><head><title>502 Bad Gateway</title></head><body>nginx</body>"
+		     "</html>\",\"count\":-1}");
 	f->blob->ops->head(f->blob, BLOB_ARTIFACTS, key, s_done, &c);
 	assert_int_equal(awsfx_run(f->loop, &c.done, 30000), 1);
 	awsfx_fault_delete(id);
@@ -454,10 +480,10 @@ static void test_retries_and_resume(void **state)
 	/* HEAD answers carry no body: the status speaks. */
 	assert_non_null(strstr(c.err.msg, "HTTP 502"));
 	s_call_cleanup(&c);
-	id = awsfx_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"rs/object.bin$\","
-			 "\"status\":502,\"headers\":{\"content-type\":\"text/html\"},\"body\":"
-			 "\"<html><head><title>502 Bad Gateway</title></head><body>nginx</body>"
-			 "</html>\",\"count\":-1}");
+	id = s_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"@/rs/object.bin$\","
+		     "\"status\":502,\"headers\":{\"content-type\":\"text/html\"},\"body\":"
+		     "\"<html><head><title>502 Bad Gateway</title></head><body>nginx</body>"
+		     "</html>\",\"count\":-1}");
 	assert_int_equal(s_get(f, key, 0, 0, &c), -1);
 	awsfx_fault_delete(id);
 	assert_int_equal(strncmp(c.err.msg, "S3 GetObject s3://" ART "/", 30), 0);
@@ -470,7 +496,7 @@ static void test_retries_and_resume(void **state)
 	char *q = xasprintf("{\"backend\":\"s3\",\"method\":\"GET\",\"query\":\"%s\",\"error\":{"
 			    "\"code\":\"NoSuchBucket\",\"bucket\":\"" ART "\"}}",
 			    awsfx_run_id());
-	id = awsfx_fault(q);
+	id = s_fault(q);
 	free(q);
 	assert_int_equal(s_list(f, prefix, "/", NULL, 10, &c), -1);
 	assert_int_equal(c.err.code, ERR_NOTFOUND);
@@ -482,7 +508,7 @@ static void test_retries_and_resume(void **state)
 	q = xasprintf("{\"backend\":\"s3\",\"method\":\"GET\",\"query\":\"%s\",\"status\":200,"
 		      "\"body\":\"<ListBucketResult><Contents><Key>a</Ke\"}",
 		      awsfx_run_id());
-	id = awsfx_fault(q);
+	id = s_fault(q);
 	free(q);
 	assert_int_equal(s_list(f, prefix, "/", NULL, 10, &c), -1);
 	assert_int_equal(c.err.code, ERR_PROTO);
@@ -507,10 +533,10 @@ static void test_redirects(void **state)
 
 	/* 307 to the same service: followed once. */
 	char *rule =
-	    xasprintf("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"rd/object.txt$\","
+	    xasprintf("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"@/rd/object.txt$\","
 		      "\"error\":{\"code\":\"TemporaryRedirect\",\"location\":\"%s/" ART "/x\"}}",
 		      getenv("AWS_ENDPOINT_URL_S3"));
-	awsfx_fault(rule);
+	s_fault(rule);
 	free(rule);
 	assert_int_equal(s_get(f, key, 0, 0, &c), 0);
 	assert_int_equal(c.len, 11);
@@ -518,17 +544,17 @@ static void test_redirects(void **state)
 
 	/* 301 naming another region: re-signed for it; the proxy (us-west-1
 	 * only) answers with the right region, which is then used. */
-	awsfx_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"rd/object.txt$\","
-		    "\"error\":{\"code\":\"PermanentRedirect\",\"region\":\"eu-west-3\"}}");
+	s_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"@/rd/object.txt$\","
+		"\"error\":{\"code\":\"PermanentRedirect\",\"region\":\"eu-west-3\"}}");
 	assert_int_equal(s_get(f, key, 0, 0, &c), 0);
 	assert_int_equal(c.len, 11);
 	s_call_cleanup(&c);
 	assert_string_equal(awsclient_bucket_region(f->client, ART), "us-west-1");
 
 	/* A 301 naming our own region cannot be fixed by re-signing: reported. */
-	int id = awsfx_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"rd/object.txt$\","
-			     "\"error\":{\"code\":\"PermanentRedirect\",\"region\":\"us-west-1\"},"
-			     "\"count\":-1}");
+	int id = s_fault("{\"backend\":\"s3\",\"method\":\"GET\",\"path\":\"@/rd/object.txt$\","
+			 "\"error\":{\"code\":\"PermanentRedirect\",\"region\":\"us-west-1\"},"
+			 "\"count\":-1}");
 	assert_int_equal(s_get(f, key, 0, 0, &c), -1);
 	awsfx_fault_delete(id);
 	assert_non_null(strstr(c.err.msg, "PermanentRedirect"));
