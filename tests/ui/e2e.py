@@ -279,7 +279,12 @@ def test_basic(aft, tmp):
         con.wait(r"Help: builds", gone=True)
         # themes switch live: the colours of the status bar change
         before = con.screen(escapes=True).splitlines()[-1]
-        con.type(":theme light")
+        con.type(":the")
+        con.keys("Tab")  # completes the command
+        con.wait(r"^:theme\s*$", what="the completed command")
+        con.type("li")
+        con.keys("Tab")  # completes the theme name
+        con.wait(r"^:theme light", what="the completed theme")
         con.keys("Enter")
         con.wait(r"theme light")
         after = con.screen(escapes=True).splitlines()[-1]
@@ -358,6 +363,12 @@ def test_cancel_and_restart(aft, tmp):
                   reuse_dirs=os.path.join(tmp, "cancel"))
     try:
         con.wait(r"1 running", what="the build still running")
+        # the command line's history survived the restart
+        con.type(":")
+        con.keys("Up")
+        con.wait(r"^:build e2e/slow main", what="the previous console's command in history")
+        con.keys("Escape")
+        con.wait(r"^:build", gone=True)
         con.type("R")
         s = con.wait(r"Running .*1 running")
         con.wait(r"e2e/slow +main +running")
