@@ -298,6 +298,11 @@ static void s_build_changed(struct app *a, const struct build *b)
 	for (int i = 0; i < a->n_logs; i++)
 		if (!view_log_is_pager(a->logs[i]) && strcmp(view_log_id(a->logs[i]), b->id) == 0)
 			view_log_set_build(a->logs[i], b);
+	/* a build's final record comes after its artifacts were stored: list
+	 * them again if they are on screen */
+	if (a->main_view == APP_MAIN_ARTIFACTS && a->artifacts.build_id &&
+	    strcmp(a->artifacts.build_id, b->id) == 0 && !build_status_active(b->status))
+		app_artifacts_relist(a);
 }
 
 static struct app_log_pane *s_pane_by_open(struct app *a, uint64_t id)

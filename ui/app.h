@@ -210,6 +210,8 @@ void app_select_project(struct app *a, const char *key);
 /* Artifacts view: Enter on the selection, go up a directory, `y`, `d`. */
 void app_artifact_open(struct app *a);
 void app_artifact_up(struct app *a);
+/* Lists the artifacts directory shown again (F5, or when its build ends). */
+void app_artifacts_relist(struct app *a);
 void app_copy_location(struct app *a);
 void app_download_ask(struct app *a);
 /* The builds list needs its next page (called by the view after moving). */

@@ -59,6 +59,15 @@ static void s_artifacts_list(struct app *a)
 	app_send(a, m);
 }
 
+void app_artifacts_relist(struct app *a)
+{
+	blob_list_cleanup(&a->artifacts.entries);
+	free(a->artifacts.next_cursor);
+	a->artifacts.next_cursor = NULL;
+	s_artifacts_list(a);
+	a->dirty = true;
+}
+
 static void s_artifacts(struct app *a, const struct build *b)
 {
 	model_artifacts_open(&a->artifacts, b, "");
@@ -421,6 +430,10 @@ void app_do(struct app *a, enum keymap_action act, const char *arg)
 		break;
 	}
 	case ACT_REFRESH: {
+		if (a->focus == LAYOUT_FOCUS_MAIN && a->main_view == APP_MAIN_ARTIFACTS) {
+			app_artifacts_relist(a);
+			break;
+		}
 		char *project = xstrdup(a->builds.project);
 		model_builds_reset(&a->builds, project);
 		free(project);

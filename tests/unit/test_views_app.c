@@ -584,6 +584,14 @@ static void test_app_artifacts(void **state)
 	app_on_key(f->app, 'h');
 	m = s_last(&f->rec, MSG_ARTIFACTS_LIST);
 	assert_string_equal(m->path, "");
+	/* the build's final record (after its artifacts were stored) lists them again */
+	s_rec_clear(&f->rec);
+	m = msg_new(MSG_BUILD_CHANGED);
+	m->build = build_dup(f->app->builds.items[0]);
+	app_on_msg(f->app, m);
+	m = s_last(&f->rec, MSG_ARTIFACTS_LIST);
+	assert_non_null(m);
+	assert_string_equal(m->path, "");
 	/* the S3 location for the aws store */
 	f->prof.store = PROFILE_STORE_AWS;
 	char *loc = app_artifact_location(&f->prof, "demo/api/x/", "bin/a.bin");
