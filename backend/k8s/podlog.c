@@ -35,6 +35,7 @@ struct podlog {
 	uint64_t kept_at_start; /* lines kept when the current stream began */
 	bool appended;		/* the store grew since the last grew() */
 	long backoff_ms;
+	long stall_ms; /* resumes that brought nothing new in a row */
 	unsigned streams;
 };
 
@@ -222,6 +223,8 @@ static void s_on_end(void *ctx, struct rest_reply *rep)
 		s_backoff(pl);
 		return;
 	}
+	if (pl->committed.kept > pl->kept_at_start)
+		pl->stall_ms = 0;
 	if (rep->rc == 0) {
 		pl->backoff_ms = 0;
 		if (pl->ops->terminated(pl->ctx))
@@ -240,12 +243,19 @@ static void s_on_end(void *ctx, struct rest_reply *rep)
 		s_again(pl, PODLOG_WAIT_RETRY_MS);
 		return;
 	}
-	if (rep->status == 0 && pl->committed.kept > pl->kept_at_start) {
-		/* A stream cut after new lines: resume at once. (One that only
-		 * repeated lines already kept backs off: more than a cut's worth of
-		 * lines share one second, and sinceTime cannot start inside it.) */
-		pl->backoff_ms = 0;
+	bool cut = rep->status >= 200 && rep->status < 300; /* broken after it began */
+	if (cut && pl->committed.kept > pl->kept_at_start) {
+		pl->backoff_ms = 0; /* a stream cut after new lines: resume at once */
 		s_again(pl, 0);
+		return;
+	}
+	if (cut) {
+		/* Cut before any new line: more than a cut's worth of lines share
+		 * the second it resumes from (sinceTime cannot start inside a
+		 * second). Try again soon; nothing is wrong with the request. */
+		long ms = pl->stall_ms ? pl->stall_ms * 2 : PODLOG_BACKOFF_MIN_MS;
+		pl->stall_ms = ms > PODLOG_STALL_MAX_MS ? PODLOG_STALL_MAX_MS : ms;
+		s_again(pl, pl->stall_ms);
 		return;
 	}
 	pl->ops->waiting(pl->ctx, NULL, &rep->err);

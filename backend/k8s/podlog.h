@@ -31,7 +31,8 @@ struct podlog;
 #define PODLOG_WAIT_RETRY_MS  1000
 #define PODLOG_BACKOFF_MIN_MS 100
 #define PODLOG_BACKOFF_MAX_MS 30000
-#define PODLOG_RECHECK_MS     250 /* normal end, container not known to be done */
+#define PODLOG_RECHECK_MS     250  /* normal end, container not known to be done */
+#define PODLOG_STALL_MAX_MS   250  /* cut streams that brought nothing new */
 
 /* --- resume bookkeeping (exposed for tests) -------------------------------- */
 

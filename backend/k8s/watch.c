@@ -30,6 +30,7 @@ struct watch {
 	bool listed;
 	bool relist; /* the next start lists instead of watching */
 	long backoff_ms;
+	long cut_ms; /* delay after a broken stream; 0 after one that delivered */
 	struct watch_framer fr;
 	struct err stop_err; /* why the stream was stopped from inside */
 	bool stopped;
@@ -206,6 +207,7 @@ static int s_on_line(void *ctx, const char *line, size_t len)
 		json_t *meta = json_object_get(obj, "metadata");
 		s_set_rv(w, json_string_value(json_object_get(meta, "resourceVersion")));
 		w->backoff_ms = 0;
+		w->cut_ms = 0;
 		if (strcmp(type, "ADDED") == 0)
 			w->ops->event(w->ctx, WATCH_ADDED, obj);
 		else if (strcmp(type, "MODIFIED") == 0)
@@ -242,6 +244,15 @@ static void s_on_watch_end(void *ctx, struct rest_reply *rep)
 			return;
 		}
 		s_failed(w, &w->stop_err);
+		return;
+	}
+	if (rep->rc < 0 && rep->status >= 200 && rep->status < 300) {
+		/* Broken after it began (a proxy, a restart): watch again from the
+		 * last version at once; a second break in a row backs off. */
+		long ms = w->cut_ms;
+		w->cut_ms = ms ? (ms * 2 > WATCH_BACKOFF_MAX_MS ? WATCH_BACKOFF_MAX_MS : ms * 2)
+			       : WATCH_BACKOFF_MIN_MS;
+		s_later(w, ms);
 		return;
 	}
 	if (rep->rc < 0) {
