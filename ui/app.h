@@ -76,6 +76,7 @@ struct app_deps {
 	const char *who;	   /* triggeredBy */
 	const char *tmp_dir;	   /* where artifacts are downloaded for viewing */
 	const char *const *themes; /* theme names for completion (NULL-terminated) */
+	const char *last_project;  /* the project shown when the console last quit, or NULL */
 	bool unicode;		   /* the terminal shows UTF-8 glyphs */
 };
 

@@ -23,7 +23,9 @@
 
 #include "app.h"
 #include "draw.h"
+#include "fsutil.h"
 #include "msg.h"
+#include "project.h"
 #include "prompt.h"
 #include "term.h"
 #include "theme.h"
@@ -309,6 +311,39 @@ static void s_drain_worker(struct console *c)
 		app_on_msg(c->app, m);
 }
 
+/* --- the project shown last time (state_dir/last-project) ------------------------ */
+
+static char *s_last_project_path(const struct console *c)
+{
+	return c->o->state_dir ? xasprintf("%s/last-project", c->o->state_dir) : NULL;
+}
+
+static char *s_last_project_read(const struct console *c)
+{
+	char *path = s_last_project_path(c);
+	char *text = NULL;
+	size_t len = 0;
+	if (path && fsutil_read_all(path, 1024, &text, &len, NULL) == 0) {
+		while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+			text[--len] = '\0';
+		if (project_key_check(text, NULL) < 0) {
+			free(text);
+			text = NULL;
+		}
+	}
+	free(path);
+	return text;
+}
+
+static void s_last_project_write(const struct console *c)
+{
+	const char *key = c->app->builds.project;
+	char *path = s_last_project_path(c);
+	if (path && key && fsutil_mkdir_p(c->o->state_dir, 0700, NULL) == 0)
+		fsutil_write_atomic(path, key, strlen(key), NULL);
+	free(path);
+}
+
 /* --- set-up and the loop ----------------------------------------------------------- */
 
 static bool s_utf8(void)
@@ -431,6 +466,8 @@ int console_run(struct worker *w, const struct console_opts *o)
 	    .tmp_dir = tmp,
 	    .unicode = s_utf8(),
 	};
+	char *last_project = s_last_project_read(&c);
+	d.last_project = last_project;
 	c.app = app_new(&d);
 	/* SIGWINCH through a signalfd: blocked here (the worker blocks everything) */
 	sigset_t winch;
@@ -456,10 +493,12 @@ int console_run(struct worker *w, const struct console_opts *o)
 	s_frame(&c);
 	s_loop(&c);
 	term_stop();
+	s_last_project_write(&c);
 out:
 	s_teardown(&c);
 	if (c.winch_fd >= 0)
 		close(c.winch_fd);
 	free(tmp);
+	free(last_project);
 	return rc;
 }

@@ -648,6 +648,33 @@ static void test_app_mouse(void **state)
 	assert_int_equal(f->app->focus, LAYOUT_FOCUS_MAIN);
 }
 
+static void test_app_last_project(void **state)
+{
+	struct fixture *f = *state;
+	f->app->d.last_project = "demo/hello";
+	app_start(f->app, NOW_S * 1000);
+	/* its builds are asked for with the projects, not after them */
+	struct msg *q = s_last(&f->rec, MSG_BUILDS_QUERY);
+	assert_non_null(q);
+	assert_string_equal(q->project, "demo/hello");
+	assert_non_null(s_last(&f->rec, MSG_PROJECTS));
+	struct msg *m = s_take(&f->rec, s_last(&f->rec, MSG_PROJECTS));
+	m->projects = xcalloc(1, sizeof(*m->projects));
+	m->projects->items = xcalloc(3, sizeof(struct project));
+	m->projects->count = 3;
+	for (size_t i = 0; i < 3; i++)
+		m->projects->items[i].key = xstrdup(s_keys[i]);
+	app_on_msg(f->app, m);
+	assert_string_equal(model_projects_selected(&f->app->projects)->key, "demo/hello");
+	size_t pages = 0;
+	for (size_t i = 0; i < f->rec.n; i++)
+		pages += f->rec.sent[i]->type == MSG_BUILDS_QUERY &&
+			 APP_PURPOSE(f->rec.sent[i]->id) == APP_P_PAGE;
+	assert_int_equal(pages, 1);
+	s_answer_page(f, 0, 4, false);
+	s_assert_screen_has(f, 30, 120, "Builds  demo/hello  4");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +688,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_app_artifacts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_app_small_screens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_app_mouse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_app_last_project, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
