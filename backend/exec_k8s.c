@@ -188,8 +188,8 @@ static void s_object(struct exec_k8s *x, json_t *obj, bool is_job, bool gone)
 		kbuild_set_pod(b, obj, gone);
 	if (kbuild_cleaned(b))
 		s_remove(x, b);
-	else
-		kbuild_progress(b);
+	else /* not from here: this runs inside a transfer's callback */
+		s_env_kick(&x->env);
 }
 
 static bool s_in(json_t *items, const char *id)

@@ -37,6 +37,7 @@ struct kbuild {
 	struct podlog *pl;
 	struct side *sides;
 	bool announced; /* found reported, or started here */
+	bool here;	/* started by this process */
 	bool running_sent;
 	bool killed;	 /* its Job went (a cancel) before the build ended */
 	bool pod_killed; /* its pod was deleted before the build ended */
@@ -419,6 +420,18 @@ static void s_announce(struct kbuild *r, const struct jobstate *st)
 	}
 }
 
+/* This host recorded the build's result and its spool is gone: it was
+ * archived here, and only its Job stayed (a refused delete). */
+static bool s_archived_here(struct kbuild *r)
+{
+	char *status = s_file(r, "json");
+	char *spool = datadir_spool(r->env->data_dir, r->id);
+	bool done = fsutil_exists(status) && !fsutil_exists(spool);
+	free(status);
+	free(spool);
+	return done;
+}
+
 void kbuild_progress(struct kbuild *r)
 {
 	if (r->ended || r->cleaned || !r->env->listed)
@@ -428,6 +441,11 @@ void kbuild_progress(struct kbuild *r)
 	if (!r->writer) {
 		s_announce(r, &st);
 		s_read_along(r);
+		return;
+	}
+	if (!r->log && !r->here && s_archived_here(r)) {
+		s_release(r);
+		r->cleaned = true;
 		return;
 	}
 	if (!r->log && !st.job_ended && !r->job_gone)
@@ -542,6 +560,7 @@ bool kbuild_wants_tick(const struct kbuild *r)
 void kbuild_started_here(struct kbuild *r)
 {
 	r->announced = true;
+	r->here = true;
 	if (r->writer)
 		s_open_log(r, true);
 }
