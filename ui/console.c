@@ -83,7 +83,7 @@ static void s_set_mouse(void *ctx, bool on)
 {
 	struct console *c = ctx;
 	c->mouse = on;
-	mousemask(on ? (ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION) : 0, NULL);
+	mousemask(on ? ALL_MOUSE_EVENTS : 0, NULL);
 	term_set_mouse(on);
 }
 
