@@ -168,10 +168,15 @@ struct worker *worker_start(const struct profile *p, worker_wire_fn wire, void *
 	}
 	w->to_worker = queue_new(s_wake_worker, w);
 	w->to_ui = queue_new(s_wake_ui, w);
-	/* The worker inherits a mask with every signal blocked: signals go to the
-	 * UI thread, which restores the terminal. */
+	/* The worker inherits a mask with every asynchronous signal blocked:
+	 * they go to the UI thread, which restores the terminal. Faults raised by
+	 * the worker itself (SIGSEGV, ...) stay deliverable, so the console's crash
+	 * handler still runs when the worker crashes. */
 	sigset_t all, old;
 	sigfillset(&all);
+	static const int s_faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
+	for (size_t i = 0; i < sizeof(s_faults) / sizeof(s_faults[0]); i++)
+		sigdelset(&all, s_faults[i]);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc = pthread_create(&w->thread, NULL, s_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
