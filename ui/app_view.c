@@ -127,6 +127,23 @@ static void s_separator(struct app *a, struct view_canvas *c)
 		view_puts(c, r, y, 0, CELL_BORDER, 0, bar);
 }
 
+/* The key that opens help in the focused view (log panes use '?' to search
+ * backwards), for the status bar's hint. */
+static void s_help_key(struct app *a, char *buf, size_t size)
+{
+	enum keymap_ctx ctx = a->focus == LAYOUT_FOCUS_LOG && app_focused_log(a)
+				  ? KEYMAP_LOG
+				  : app_focused_ops(a)->keys;
+	size_t n = 0;
+	const struct keymap_binding *t = keymap_table(ctx, &n);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (t[i].action == ACT_HELP) {
+			keymap_key_name(t[i].key, buf, size);
+			return;
+		}
+}
+
 void app_render(struct app *a, struct view_canvas *c, int rows, int cols)
 {
 	view_canvas_reset(c, rows, cols);
@@ -162,5 +179,6 @@ void app_render(struct app *a, struct view_canvas *c, int rows, int cols)
 			 "filter projects: %.63s_  (Enter keeps, Esc clears)", a->projects.filter);
 	else
 		a->status.hint[0] = '\0';
+	s_help_key(a, a->status.help_key, sizeof(a->status.help_key));
 	status_render(&a->status, a->d.profile, a->d.unicode, c, &a->layout.status);
 }

@@ -92,7 +92,8 @@ void status_render(const struct status *s, const struct profile *p, bool unicode
 		 p && p->name ? p->name : "?", sep, p ? profile_executor_name(p->executor) : "?",
 		 p ? profile_store_name(p->store) : "?", sep, conn, s->conn_why[0] ? " (" : "",
 		 s->conn_why, s->conn_why[0] ? ")" : "", sep, s->running, s->queued);
-	const char *right = "?:help  ::cmd ";
+	char right[48];
+	snprintf(right, sizeof(right), "%s:help  ::cmd ", s->help_key[0] ? s->help_key : "?");
 	int rw = view_text_width(right, strlen(right));
 	int iw = view_text_width(info, strlen(info));
 	const char *msg = s->hint[0] ? s->hint : s->message;

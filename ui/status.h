@@ -25,6 +25,7 @@ struct status {
 	bool is_error;
 	int64_t message_ms; /* when it was set (wall ms) */
 	char hint[160];	    /* replaces the message while set: confirmations, prompts */
+	char help_key[16];  /* the focused view's help key ("?", "F1"); "" for "?" */
 };
 
 /* A new error (one line; shown until another message replaces it). */
