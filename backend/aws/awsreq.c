@@ -261,6 +261,75 @@ static int s_on_data(void *ctx, long status, const char *buf, size_t len)
 static void s_http_done(void *ctx, struct http_response *resp);
 
 /* Signs and sends one attempt with credentials c (NULL: unsigned). */
+/* Signs the headers sh (n of them) for path with credentials c into auth. */
+static int s_sign(struct awsreq *r, const struct creds *c, const char *path,
+		  const struct sigv4_header *sh, size_t n, struct sigv4_auth_headers *auth,
+		  struct err *e)
+{
+	struct sigv4_request sr = {
+	    .method = r->method,
+	    .path = path,
+	    .query = r->query,
+	    .headers = sh,
+	    .header_count = n,
+	    .payload = SIGV4_PAYLOAD_BODY,
+	    .body = r->body,
+	    .body_len = r->body_len,
+	};
+	if (r->body_fd >= 0) {
+		sr.payload = r->payload_hash[0] ? SIGV4_PAYLOAD_HASH : SIGV4_PAYLOAD_UNSIGNED;
+		sr.payload_hash = r->payload_hash;
+	}
+	struct sigv4_params sp = {
+	    .access_key_id = c->access_key_id,
+	    .secret_access_key = c->secret_access_key,
+	    .session_token = c->session_token,
+	    .region = s_region(r),
+	    .service = r->service,
+	    .time_s = (time_t)awsclient_now_s(r->client),
+	    .rules = strcmp(r->service, "s3") == 0 ? SIGV4_RULES_S3 : SIGV4_RULES_DEFAULT,
+	};
+	if (sigv4_sign_headers(&sr, &sp, auth, e) < 0)
+		return -1;
+	free(r->signed_akid);
+	r->signed_akid = xstrdup(c->access_key_id);
+	return 0;
+}
+
+/* The HTTP request of one attempt: url, the signed headers and auth's. */
+static struct http_request *s_http_request(struct awsreq *r, const char *url,
+					   const struct sigv4_header *sh, size_t n,
+					   const struct sigv4_auth_headers *auth)
+{
+	const struct awscfg *cfg = awsclient_cfg(r->client);
+	struct http_request *hr = http_request_new(r->method, url);
+	for (size_t i = 0; i < n; i++)
+		http_request_header(hr, sh[i].name, sh[i].value);
+	for (size_t i = 0; i < auth->count; i++)
+		http_request_header(hr, auth->items[i].name, auth->items[i].value);
+	http_request_header(hr, "User-Agent", cfg->user_agent ? cfg->user_agent : USER_AGENT);
+	if (r->body)
+		http_request_body(hr, r->body, r->body_len);
+	hr->body_fd = r->body_fd;
+	hr->body_offset = r->body_offset;
+	hr->body_length = r->body_length;
+	hr->timeout_ms = r->timeout_ms;
+	if (!hr->timeout_ms && r->body_fd >= 0) /* at least 256 KiB/s */
+		hr->timeout_ms = BUFFERED_TIMEOUT_MS + (long)(r->body_length / 256);
+	else if (!hr->timeout_ms && !r->on_data)
+		hr->timeout_ms = BUFFERED_TIMEOUT_MS;
+	hr->connect_timeout_ms = r->connect_timeout_ms;
+	hr->max_body_bytes = r->max_body_bytes;
+	if (cfg->ca_bundle)
+		hr->tls.ca_file = xstrdup(cfg->ca_bundle);
+	if (r->on_data)
+		hr->on_data = s_on_data;
+	hr->on_done = s_http_done;
+	hr->ctx = r;
+	return hr;
+}
+
+/* Signs and sends one attempt with credentials c (NULL: unsigned). */
 static void s_send(struct awsreq *r, const struct creds *c)
 {
 	char *base = NULL, *path = NULL, *host = NULL, *range = NULL, *url = NULL;
@@ -283,70 +352,16 @@ static void s_send(struct awsreq *r, const struct creds *c)
 		sh[n++] = (struct sigv4_header){"Range", range};
 	if (r->resumable && r->delivered > 0 && r->etag)
 		sh[n++] = (struct sigv4_header){"If-Match", r->etag}; /* the same object */
-	if (c) {
-		bool s3 = strcmp(r->service, "s3") == 0;
-		struct sigv4_request sr = {
-		    .method = r->method,
-		    .path = path,
-		    .query = r->query,
-		    .headers = sh,
-		    .header_count = n,
-		    .payload = SIGV4_PAYLOAD_BODY,
-		    .body = r->body,
-		    .body_len = r->body_len,
-		};
-		if (r->body_fd >= 0) {
-			sr.payload =
-			    r->payload_hash[0] ? SIGV4_PAYLOAD_HASH : SIGV4_PAYLOAD_UNSIGNED;
-			sr.payload_hash = r->payload_hash;
-		}
-		struct sigv4_params sp = {
-		    .access_key_id = c->access_key_id,
-		    .secret_access_key = c->secret_access_key,
-		    .session_token = c->session_token,
-		    .region = s_region(r),
-		    .service = r->service,
-		    .time_s = (time_t)awsclient_now_s(r->client),
-		    .rules = s3 ? SIGV4_RULES_S3 : SIGV4_RULES_DEFAULT,
-		};
-		if (sigv4_sign_headers(&sr, &sp, &auth, &e) < 0)
-			goto fail;
-		free(r->signed_akid);
-		r->signed_akid = xstrdup(c->access_key_id);
-	}
+	if (c && s_sign(r, c, path, sh, n, &auth, &e) < 0)
+		goto fail;
 	url = xasprintf("%s%s%s%s", base, path, r->query && *r->query ? "?" : "",
 			r->query ? r->query : "");
-	struct http_request *hr = http_request_new(r->method, url);
-	for (size_t i = 0; i < n; i++)
-		http_request_header(hr, sh[i].name, sh[i].value);
-	for (size_t i = 0; i < auth.count; i++)
-		http_request_header(hr, auth.items[i].name, auth.items[i].value);
-	const char *ua = awsclient_cfg(r->client)->user_agent;
-	http_request_header(hr, "User-Agent", ua ? ua : USER_AGENT);
-	if (r->body)
-		http_request_body(hr, r->body, r->body_len);
-	hr->body_fd = r->body_fd;
-	hr->body_offset = r->body_offset;
-	hr->body_length = r->body_length;
-	hr->timeout_ms = r->timeout_ms;
-	if (!hr->timeout_ms && r->body_fd >= 0) /* at least 256 KiB/s */
-		hr->timeout_ms = BUFFERED_TIMEOUT_MS + (long)(r->body_length / 256);
-	else if (!hr->timeout_ms && !r->on_data)
-		hr->timeout_ms = BUFFERED_TIMEOUT_MS;
-	hr->connect_timeout_ms = r->connect_timeout_ms;
-	hr->max_body_bytes = r->max_body_bytes;
-	if (awsclient_cfg(r->client)->ca_bundle)
-		hr->tls.ca_file = xstrdup(awsclient_cfg(r->client)->ca_bundle);
-	if (r->on_data)
-		hr->on_data = s_on_data;
-	hr->on_done = s_http_done;
-	hr->ctx = r;
 	r->attempt_started_data = false;
 	r->skip = 0;
 	free(r->errbuf);
 	r->errbuf = NULL;
 	r->errbuf_len = 0;
-	r->call = http_submit(awsclient_loop(r->client), hr, &e);
+	r->call = http_submit(awsclient_loop(r->client), s_http_request(r, url, sh, n, &auth), &e);
 	if (!r->call)
 		goto fail;
 	goto out;
