@@ -367,11 +367,19 @@ static int s_start(struct executor *base, const struct build *b, const struct pr
 {
 	struct exec_k8s *x = (struct exec_k8s *)base;
 	s_watch_start(x);
-	if (s_create(x, b, p, e) < 0)
-		return -1;
 	struct kbuild *k = s_find(x, b->id);
 	if (!k)
 		k = s_add(x, b->id);
+	struct err ce = {0};
+	if (s_create(x, b, p, &ce) < 0) {
+		/* Ends as error with the API's message, through finished like any
+		 * other end, so followers see the record and the (empty) log end. */
+		err_prefix(&ce, "cannot start build %.8s on Kubernetes", b->id);
+		s_notice(x, &ce);
+		kbuild_start_failed(k, &ce);
+		s_env_kick(&x->env);
+		return 0;
+	}
 	kbuild_started_here(k);
 	kbuild_progress(k);
 	return 0;
@@ -398,7 +406,16 @@ static int s_cancel(struct executor *base, const char *id, struct err *e)
 
 static int s_attach(struct executor *base, struct err *e)
 {
-	s_watch_start((struct exec_k8s *)base);
+	struct exec_k8s *x = (struct exec_k8s *)base;
+	if (x->kc.tls.insecure) {
+		struct err n;
+		err_set(&n, ERR_CONFIG,
+			"the TLS certificate of %.200s is not verified "
+			"(insecure-skip-tls-verify in kubeconfig context %.100s)",
+			x->kc.server, x->kc.context);
+		s_notice(x, &n);
+	}
+	s_watch_start(x);
 	return 0;
 }
 

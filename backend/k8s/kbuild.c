@@ -38,6 +38,8 @@ struct kbuild {
 	struct side *sides;
 	bool announced; /* found reported, or started here */
 	bool here;	/* started by this process */
+	bool start_failed;
+	char start_error[256];
 	bool running_sent;
 	bool killed;	 /* its Job went (a cancel) before the build ended */
 	bool pod_killed; /* its pod was deleted before the build ended */
@@ -434,6 +436,13 @@ static bool s_archived_here(struct kbuild *r)
 
 void kbuild_progress(struct kbuild *r)
 {
+	if (r->start_failed && !r->ended) {
+		struct exec_result res = {.status = BUILD_ERROR, .finished_ms = timeutil_wall_ms()};
+		snprintf(res.message, sizeof(res.message), "%.255s", r->start_error);
+		s_open_log(r, false);
+		s_report(r, &res, true);
+		return;
+	}
 	if (r->ended || r->cleaned || !r->env->listed)
 		return;
 	struct jobstate st;
@@ -563,6 +572,14 @@ void kbuild_started_here(struct kbuild *r)
 	r->here = true;
 	if (r->writer)
 		s_open_log(r, true);
+}
+
+void kbuild_start_failed(struct kbuild *r, const struct err *e)
+{
+	r->announced = true;
+	r->here = true;
+	r->start_failed = true;
+	snprintf(r->start_error, sizeof(r->start_error), "%.255s", e->msg);
 }
 
 void kbuild_cancelled(struct kbuild *r)

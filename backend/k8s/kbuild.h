@@ -60,6 +60,9 @@ bool kbuild_wants_tick(const struct kbuild *b);
 
 /* This process created its Job: no `found`; the spool starts empty. */
 void kbuild_started_here(struct kbuild *b);
+/* Its Job could not be created: the build ends at once as error with e's
+ * message (reported from the next kbuild_progress). */
+void kbuild_start_failed(struct kbuild *b, const struct err *e);
 /* Its Job was deleted by this process (a cancel). */
 void kbuild_cancelled(struct kbuild *b);
 

@@ -10,6 +10,7 @@
 #include "k8s/rest.h"
 #include "k8s/watch.h"
 #include "logstore.h"
+#include "timeutil.h"
 #include "xmem.h"
 
 #define WAITING_MARK "is waiting to start: "
@@ -35,7 +36,8 @@ struct podlog {
 	uint64_t kept_at_start; /* lines kept when the current stream began */
 	bool appended;		/* the store grew since the last grew() */
 	long backoff_ms;
-	long stall_ms; /* resumes that brought nothing new in a row */
+	long stall_ms;	  /* resumes that brought nothing new in a row */
+	int64_t ended_ms; /* when the last stream ended normally */
 	unsigned streams;
 };
 
@@ -174,6 +176,7 @@ static int s_on_data(void *ctx, const char *buf, size_t len)
 /* --- following --------------------------------------------------------------------- */
 
 static void s_request(struct podlog *pl);
+static void s_check_end(struct podlog *pl);
 
 static void s_tick(void *arg)
 {
@@ -198,6 +201,26 @@ static void s_end(struct podlog *pl, enum podlog_end how)
 {
 	pl->ended = true;
 	pl->ops->ended(pl->ctx, how);
+}
+
+static void s_check_tick(void *arg)
+{
+	struct podlog *pl = arg;
+	pl->timer = NULL;
+	s_check_end(pl);
+}
+
+/* The stream ended normally: the container has ended, as the caller will
+ * soon know from the pod's status. If it does not within
+ * PODLOG_END_WAIT_MS, the stream ended for another reason: follow again. */
+static void s_check_end(struct podlog *pl)
+{
+	if (pl->ops->terminated(pl->ctx))
+		s_end(pl, PODLOG_DONE);
+	else if (timeutil_mono_ms() - pl->ended_ms < PODLOG_END_WAIT_MS)
+		pl->timer = evloop_timer(pl->loop, PODLOG_RECHECK_MS, s_check_tick, pl);
+	else
+		s_request(pl);
 }
 
 /* A 400 while the container waits: the reason after "is waiting to start: ",
@@ -227,10 +250,8 @@ static void s_on_end(void *ctx, struct rest_reply *rep)
 		pl->stall_ms = 0;
 	if (rep->rc == 0) {
 		pl->backoff_ms = 0;
-		if (pl->ops->terminated(pl->ctx))
-			s_end(pl, PODLOG_DONE);
-		else
-			s_again(pl, PODLOG_RECHECK_MS);
+		pl->ended_ms = timeutil_mono_ms();
+		s_check_end(pl);
 		return;
 	}
 	if (rep->status == 404) {

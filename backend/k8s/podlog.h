@@ -32,6 +32,7 @@ struct podlog;
 #define PODLOG_BACKOFF_MIN_MS 100
 #define PODLOG_BACKOFF_MAX_MS 30000
 #define PODLOG_RECHECK_MS     250  /* normal end, container not known to be done */
+#define PODLOG_END_WAIT_MS    5000 /* ... for this long: follow again */
 #define PODLOG_STALL_MAX_MS   250  /* cut streams that brought nothing new */
 
 /* --- resume bookkeeping (exposed for tests) -------------------------------- */

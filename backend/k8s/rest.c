@@ -204,7 +204,7 @@ static void s_on_http_done(void *ctx, struct http_response *resp)
 		s_send(c);
 		return;
 	}
-	bool retry = c->tries < REST_MAX_TRIES &&
+	bool retry = c->tries < (c->loop == r->sync_loop ? REST_SYNC_TRIES : REST_MAX_TRIES) &&
 		     (s_retryable_status(st) ||
 		      (st == 0 && !c->stream && s_idempotent(c) && resp->err.code == ERR_NET));
 	if (retry) {

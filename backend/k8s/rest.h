@@ -11,8 +11,8 @@
  *
  * Retries: 429 and 500/502/503/504 are retried (up to REST_MAX_TRIES) after
  * the answer's Retry-After, else with exponential backoff; network errors are
- * retried for GET and DELETE. A 401 makes auth.h refresh the credentials (an
- * exec plugin runs again) and the request is sent once more. */
+ * retried for GET and DELETE (blocking calls try REST_SYNC_TRIES times). A 401 makes auth.h refresh
+ * the credentials (an exec plugin runs again) and the request is sent once more. */
 #ifndef AFTOMATO_K8S_REST_H
 #define AFTOMATO_K8S_REST_H
 
@@ -28,6 +28,7 @@ struct rest;
 struct rest_call;
 
 #define REST_MAX_TRIES	    5
+#define REST_SYNC_TRIES	    2	/* blocking calls keep the worker waiting */
 #define REST_BACKOFF_MS	    500 /* first retry without Retry-After */
 #define REST_MAX_BACKOFF_MS 30000
 #define REST_TIMEOUT_MS	    60000 /* whole non-streaming request */

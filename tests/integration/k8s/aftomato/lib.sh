@@ -115,7 +115,9 @@ cleanup() {
 	for p in "${BG_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null || true
 	done
-	"$AFT_SOURCE_DIR/tests/servers/k8s/stop.sh" "$SRV" >/dev/null 2>&1 || true
+	if [ "${KEEP_SERVER:-0}" != 1 ]; then
+		"$AFT_SOURCE_DIR/tests/servers/k8s/stop.sh" "$SRV" >/dev/null 2>&1 || true
+	fi
 	if [ "${KEEP_TMP:-0}" != 1 ]; then
 		rm -rf "$T" 2>/dev/null || true
 	fi
