@@ -575,8 +575,11 @@ static bool s_resign(struct awsreq *r, struct http_response *resp, const struct 
 static void s_service_failed(struct awsreq *r, struct http_response *resp)
 {
 	struct awsreq_result res = {.status = resp->status, .resp = resp};
-	const char *body = resp->status >= 400 ? resp->body : r->errbuf;
-	size_t len = resp->status >= 400 ? resp->body_len : r->errbuf_len;
+	/* Streamed requests keep a redirect's body themselves (http.c buffers
+	 * only answers >= 400 for them). */
+	bool own = r->on_data && resp->status < 400;
+	const char *body = own ? r->errbuf : resp->body;
+	size_t len = own ? r->errbuf_len : resp->body_len;
 	awserr_parse(resp->status, body, len, resp, &res.aerr);
 	if (s_resign(r, resp, &res.aerr))
 		return;

@@ -561,6 +561,22 @@ static void test_redirects(void **state)
 	assert_non_null(strstr(c.err.msg, "(HTTP 301)"));
 	assert_non_null(strstr(c.err.msg, "is in region us-west-1"));
 	s_call_cleanup(&c);
+	/* The same on a buffered answer (a listing): S3's message is kept. */
+	char *q =
+	    xasprintf("{\"backend\":\"s3\",\"method\":\"GET\",\"query\":\"%s\",\"error\":"
+		      "{\"code\":\"PermanentRedirect\",\"region\":\"us-west-1\"},\"count\":-1}",
+		      awsfx_run_id());
+	id = s_fault(q);
+	free(q);
+	char *prefix = s_key("rd/");
+	assert_int_equal(s_list(f, prefix, "/", NULL, 10, &c), -1);
+	awsfx_fault_delete(id);
+	assert_non_null(strstr(c.err.msg, "S3 ListObjectsV2 s3://" ART "/"));
+	assert_non_null(strstr(c.err.msg,
+			       "PermanentRedirect: The bucket you are attempting to access "
+			       "must be addressed using the specified endpoint"));
+	s_call_cleanup(&c);
+	free(prefix);
 	unlink(path);
 	free(path);
 	free(key);
