@@ -47,6 +47,7 @@ struct http_request {
 	uint64_t body_length;
 
 	long timeout_ms;         /* whole transfer; 0: none (streams) */
+	long stall_s;            /* fail when no byte moves for this long; 0: never */
 	long connect_timeout_ms; /* 0: 10 s */
 	struct http_tls tls;
 

@@ -51,6 +51,14 @@ static void s_emit(void *ctx, struct msg *m)
 	queue_push(w->to_ui, m);
 }
 
+static void s_notice(void *ctx, const struct err *e)
+{
+	struct msg *m = msg_new(MSG_NOTICE);
+	m->rc = -1;
+	m->err = *e;
+	s_emit(ctx, m);
+}
+
 static void s_drain_requests(struct worker *w, struct lifecycle *lc)
 {
 	struct msg *m;
@@ -105,7 +113,7 @@ static void s_abandon(struct worker *w, struct lifecycle *lc, struct worker_back
 static void *s_main(void *arg)
 {
 	struct worker *w = arg;
-	struct worker_backends be = {0};
+	struct worker_backends be = {.notice = s_notice, .notice_ctx = w};
 	struct lifecycle *lc = NULL;
 	struct msg *ready = msg_new(MSG_READY);
 	if (w->wire(w->wire_ctx, w->loop, w->profile, &be, &ready->err) < 0) {
@@ -214,17 +222,33 @@ struct msg *worker_recv(struct worker *w)
 	return queue_pop(w->to_ui);
 }
 
-void worker_stop(struct worker *w, int drain_ms)
+struct msg *worker_stop_collect(struct worker *w, int drain_ms)
 {
 	if (!w)
-		return;
+		return NULL;
 	atomic_store(&w->drain_ms, drain_ms);
 	atomic_store(&w->stop, true);
 	evloop_wakeup(w->loop);
 	pthread_join(w->thread, NULL);
+	struct msg *head = NULL, **tail = &head, *m;
+	while ((m = queue_pop(w->to_ui))) {
+		*tail = m;
+		tail = &m->next;
+	}
 	queue_free(w->to_worker);
 	queue_free(w->to_ui);
 	evloop_free(w->loop); /* NULL when abandoned */
 	close(w->event_fd);
 	free(w);
+	return head;
+}
+
+void worker_stop(struct worker *w, int drain_ms)
+{
+	struct msg *m = worker_stop_collect(w, drain_ms);
+	while (m) {
+		struct msg *next = m->next;
+		msg_free(m);
+		m = next;
+	}
 }

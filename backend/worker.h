@@ -23,6 +23,11 @@ struct worker_backends {
 	struct blob *blob;
 	struct executor *exec;
 	int64_t pass_interval_ms; /* how often to reconcile; 0: default */
+	/* Set by the worker before wiring: hands a one-line notice (a warning
+	 * from a backend, e.g. a credentials file readable by others) to the UI
+	 * side as MSG_NOTICE. Worker thread only. */
+	void (*notice)(void *ctx, const struct err *e);
+	void *notice_ctx;
 };
 typedef int (*worker_wire_fn)(void *ctx, struct evloop *loop, const struct profile *p,
 			      struct worker_backends *out, struct err *e);
@@ -50,5 +55,9 @@ struct msg *worker_recv(struct worker *w);
  * its memory stays allocated (and reachable) until the process exits, and the
  * next aftomato redoes it. Builds keep running. */
 void worker_stop(struct worker *w, int drain_ms);
+/* Like worker_stop, returning the events the worker sent that were not read
+ * (e.g. notices from the drain), oldest first, linked through msg->next; the
+ * caller frees each with msg_free. */
+struct msg *worker_stop_collect(struct worker *w, int drain_ms);
 
 #endif

@@ -298,8 +298,16 @@ int cli_main(int argc, char **argv)
 		rc = found->fn(&c, argc - i - 1, argv + i + 1);
 	else
 		rc = s_console(&c);
-out:
-	worker_stop(c.worker, reconcile ? RECONCILE_DRAIN_MS : STOP_DRAIN_MS);
+out:;
+	/* Notices sent while the worker finished its work are still worth a line. */
+	struct msg *left = worker_stop_collect(c.worker, reconcile ? RECONCILE_DRAIN_MS : STOP_DRAIN_MS);
+	while (left) {
+		struct msg *next = left->next;
+		if (left->type == MSG_NOTICE && !reconcile)
+			fprintf(stderr, "aftomato: %s\n", left->err.msg);
+		msg_free(left);
+		left = next;
+	}
 	profile_cleanup(&c.profile);
 	if (c.sig_fd >= 0)
 		close(c.sig_fd);

@@ -23,13 +23,15 @@ static int64_t s_env_ms(const char *name)
 }
 
 /* store: local → SQLite in data_dir; aws → DynamoDB. */
-static struct store *s_store(struct evloop *loop, const struct profile *p, struct err *e)
+static struct store *s_store(struct evloop *loop, const struct profile *p,
+			     const struct worker_backends *be, struct err *e)
 {
 	if (p->store == PROFILE_STORE_AWS) {
 		/* One client per profile and loop, shared with the S3 blob store. */
 		struct awsclient *c = awsclient_shared(loop, p, e);
 		if (!c)
 			return NULL;
+		awsclient_set_notice(c, be->notice, be->notice_ctx);
 		struct store *s = store_dynamodb_new(loop, c, p->dynamodb.table, p->dynamodb.index);
 		awsclient_unref(c);
 		return s;
@@ -91,7 +93,7 @@ int wiring_make(void *ctx, struct evloop *loop, const struct profile *p,
 	struct wiring *wr = ctx;
 	if (fsutil_mkdir_p(p->data_dir, 0700, e) < 0)
 		return -1;
-	if (!(out->store = s_store(loop, p, e)) || !(out->blob = s_blob(loop, p, e)) ||
+	if (!(out->store = s_store(loop, p, out, e)) || !(out->blob = s_blob(loop, p, e)) ||
 	    !(out->exec = s_exec(wr, loop, p, e)))
 		return -1;
 	bool remote = p->store == PROFILE_STORE_AWS || p->executor == PROFILE_EXEC_KUBERNETES;

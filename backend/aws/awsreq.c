@@ -14,6 +14,7 @@
 #include "xmem.h"
 
 #define BUFFERED_TIMEOUT_MS 120000L
+#define AWS_STALL_S 60
 #define BACKOFF_BASE_MS	    100
 #define THROTTLE_BASE_MS    250
 #define BACKOFF_CAP_MS	    20000
@@ -319,6 +320,7 @@ static struct http_request *s_http_request(struct awsreq *r, const char *url,
 	else if (!hr->timeout_ms && !r->on_data)
 		hr->timeout_ms = BUFFERED_TIMEOUT_MS;
 	hr->connect_timeout_ms = r->connect_timeout_ms;
+	hr->stall_s = AWS_STALL_S; /* a server that stops sending is an error, not a hang */
 	hr->max_body_bytes = r->max_body_bytes;
 	if (cfg->ca_bundle)
 		hr->tls.ca_file = xstrdup(cfg->ca_bundle);
