@@ -86,9 +86,10 @@ admin() {
 	fi
 }
 
-# api METHOD PATH: the API as the test user
+# api METHOD PATH: the API as the user "other" (the tests' own look-ups; the
+# builds run as "tester")
 api() {
-	curl -sS --cacert "$K8S_TEST_CA" -H "Authorization: Bearer $K8S_TEST_TOKEN" -X "$1" \
+	curl -sS --cacert "$K8S_TEST_CA" -H "Authorization: Bearer $K8S_TEST_TOKEN_OTHER" -X "$1" \
 		"$K8S_TEST_URL$2"
 }
 
