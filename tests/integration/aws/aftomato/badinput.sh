@@ -17,6 +17,9 @@ echo built
 SH
 aft build "$P" --follow > "$T/out" || fail "build exited $?"
 id=$(head -1 "$T/out")
+# The build's supervisor finishes its own follow-up after the build: wait for
+# it, so no background request of this test takes a fault meant for a command.
+wait_until 30 no_proc || fail "processes left: $(pgrep -af -- "$T")"
 ART="$P/$id"
 ddb() { # ddb TARGET ACTION: a DynamoDB fault for this test's requests
 	fault "{\"backend\":\"dynamodb\",\"target\":\"$1\$\",$UA,$2}"
