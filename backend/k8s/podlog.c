@@ -38,6 +38,10 @@ struct podlog {
 	long backoff_ms;
 	long stall_ms;	  /* resumes that brought nothing new in a row */
 	int64_t ended_ms; /* when the last stream ended normally */
+	char ts[64];	  /* the last timestamp parsed, and its value */
+	size_t ts_len;
+	int64_t ts_sec;
+	int32_t ts_nsec;
 	unsigned streams;
 };
 
@@ -127,9 +131,23 @@ static int s_on_line(void *ctx, const char *line, size_t len)
 	size_t at;
 	int64_t ms = LOGSTORE_NOW;
 	struct podlog_resume before = pl->pending;
-	if (podlog_split(line, len, &sec, &ns, &at) < 0) {
+	/* Lines written together share their timestamp: parse it once. */
+	const char *sp = memchr(line, ' ', len < 64 ? len : 64);
+	size_t tlen = sp ? (size_t)(sp - line) : 0;
+	if (tlen && tlen == pl->ts_len && memcmp(line, pl->ts, tlen) == 0) {
+		sec = pl->ts_sec;
+		ns = pl->ts_nsec;
+		at = tlen + 1;
+		ms = sec * 1000 + ns / 1000000;
+		if (!podlog_resume_line(&pl->pending, sec))
+			return 0;
+	} else if (podlog_split(line, len, &sec, &ns, &at) < 0) {
 		at = 0; /* no timestamp (not expected): keep the line as it is */
 	} else {
+		memcpy(pl->ts, line, tlen);
+		pl->ts_len = tlen;
+		pl->ts_sec = sec;
+		pl->ts_nsec = ns;
 		ms = sec * 1000 + ns / 1000000;
 		if (!podlog_resume_line(&pl->pending, sec))
 			return 0;
