@@ -61,7 +61,7 @@ static struct blob *s_blob(struct evloop *loop, const struct profile *p, struct 
 
 /* executor: local processes, or Kubernetes Jobs. */
 static struct executor *s_exec(struct wiring *wr, struct evloop *loop, const struct profile *p,
-			       struct err *e)
+			       const struct worker_backends *be, struct err *e)
 {
 	if (p->executor == PROFILE_EXEC_KUBERNETES) {
 		struct exec_k8s_config kc = {
@@ -73,6 +73,8 @@ static struct executor *s_exec(struct wiring *wr, struct evloop *loop, const str
 		struct executor *x = exec_k8s_new(loop, &kc, e);
 		if (!x)
 			err_prefix(e, "profile %.100s", p->name);
+		else if (be->notice)
+			exec_k8s_set_notice(x, be->notice, be->notice_ctx);
 		return x;
 	}
 	struct exec_local_config lc = {
@@ -94,7 +96,7 @@ int wiring_make(void *ctx, struct evloop *loop, const struct profile *p,
 	if (fsutil_mkdir_p(p->data_dir, 0700, e) < 0)
 		return -1;
 	if (!(out->store = s_store(loop, p, out, e)) || !(out->blob = s_blob(loop, p, e)) ||
-	    !(out->exec = s_exec(wr, loop, p, e)))
+	    !(out->exec = s_exec(wr, loop, p, out, e)))
 		return -1;
 	bool remote = p->store == PROFILE_STORE_AWS || p->executor == PROFILE_EXEC_KUBERNETES;
 	out->pass_interval_ms = remote ? REMOTE_PASS_MS : LOCAL_PASS_MS;

@@ -27,6 +27,8 @@ wait "$f" || fail "the build did not go on: $(cat "$T/err")"
 grep -qx end "$T/out" || fail "build was stopped"
 [ "$(field "$id" status)" = succeeded ] || fail "status $(field "$id" status)"
 grep -qF "$want" "$DATA/k8s/events.log" || fail "the refused delete was not reported: $(cat "$DATA/k8s/events.log")"
+grep -qF "build ${id:0:8} is archived, but its Job stays: $want" "$T/err" ||
+	fail "the follower did not show the refused delete: $(cat "$T/err")"
 job_exists "$id" || fail "the Job went although delete is forbidden"
 
 # Later builds keep working; the left-behind Job changes nothing.
