@@ -618,7 +618,8 @@ static void s_active_next(struct op *op)
 		return;
 	if (op->r->err.code == ERR_NONE) {
 		op->r->rc = 0;
-		qsort(op->r->builds.items, op->r->builds.n, sizeof(*op->r->builds.items),
+		if (op->r->builds.n > 1)
+			qsort(op->r->builds.items, op->r->builds.n, sizeof(*op->r->builds.items),
 		      s_newest_first);
 	} else {
 		build_list_cleanup(&op->r->builds);

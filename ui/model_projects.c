@@ -101,7 +101,8 @@ void model_projects_set(struct model_projects *m, const char *const *keys,
 	free(m->items);
 	m->items = items;
 	m->n = n;
-	qsort(m->items, n, sizeof(*m->items), s_cmp_key);
+	if (n > 1)
+		qsort(m->items, n, sizeof(*m->items), s_cmp_key);
 	model_projects_filter(m, m->filter);
 	if (sel_key)
 		model_projects_select(m, sel_key);

@@ -677,7 +677,8 @@ static int s_canon_headers(struct s_canon *c, const struct sigv4_request *req,
 		if (s_adds_content_sha256(p, mode))
 			s_pairs_push(&hs, xstrdup("x-amz-content-sha256"), xstrdup(c->payload));
 	}
-	qsort(hs.v, hs.n, sizeof(*hs.v), s_header_cmp);
+	if (hs.n > 1)
+		qsort(hs.v, hs.n, sizeof(*hs.v), s_header_cmp);
 	for (size_t i = 0, j; i < hs.n; i = j) {
 		s_buf_str(&lines, hs.v[i].name);
 		s_buf_chr(&lines, ':');
