@@ -37,6 +37,10 @@ struct lifecycle {
 	size_t n_project_keys;
 	struct msg **waiters; /* MSG_RECONCILE requests waiting for idle */
 	size_t n_waiters;
+	/* The active builds the last pass saw ("<id> <status>"), to tell the UI
+	 * about changes other processes made. */
+	char **seen;
+	size_t n_seen;
 };
 
 /* A request in progress. */
@@ -279,6 +283,16 @@ static void s_ev_finished(void *ctx, const char *id, const struct exec_result *r
 		s_remote_end_poll(op); /* another process archives it: show its result */
 }
 
+/* A build that ends without having run (cancelled while queued, or its start
+ * failed) is finalised like any other, so it has an (empty) archived log. */
+static void s_end_unrun(struct lifecycle *lc, const char *id, enum build_status status,
+			const char *message)
+{
+	struct exec_result r = {.status = status, .finished_ms = timeutil_wall_ms()};
+	snprintf(r.message, sizeof(r.message), "%.255s", message ? message : "");
+	s_ev_finished(lc, id, &r, true);
+}
+
 /* --- other executor events ----------------------------------------------- */
 
 static void s_changed_got(void *ctx, struct store_reply *r)
@@ -380,6 +394,14 @@ static void s_pass_recorded(void *ctx, struct store_reply *r)
 	s_pass_step(p);
 }
 
+static void s_start_failed(void *ctx, struct store_reply *r)
+{
+	struct pass *p = ctx;
+	if (r->rc == 0)
+		s_end_unrun(p->lc, r->build->id, BUILD_ERROR, r->build->status_message);
+	s_pass_step(p);
+}
+
 /* The claimed build (now running in the store) goes to the executor. */
 static void s_claimed(void *ctx, struct store_reply *r)
 {
@@ -402,11 +424,13 @@ static void s_claimed(void *ctx, struct store_reply *r)
 		s_pass_step(p);
 		return;
 	}
-	struct store_update u = {.from_mask = BUILD_MASK_ACTIVE, .to = BUILD_ERROR,
+	/* The record goes to error now, while the scheduling lock is held (no
+	 * other pass may take it for lost); its empty log is archived after. */
+	s_notice(lc, &e);
+	struct store_update u = {.from_mask = BUILD_MASK(BUILD_RUNNING), .to = BUILD_ERROR,
 				 .set_elapsed = true, .status_message = e.msg};
 	snprintf(u.id, sizeof(u.id), "%s", r->build->id);
-	s_notice(lc, &e);
-	lc->d.store->ops->update(lc->d.store, &u, s_pass_recorded, p);
+	lc->d.store->ops->update(lc->d.store, &u, s_start_failed, p);
 }
 
 static void s_pass_step(struct pass *p)
@@ -440,6 +464,37 @@ static void s_pass_step(struct pass *p)
 	s_pass_end(p);
 }
 
+/* Changes made by other processes (a build created, started, or ended by
+ * another console or command) show up as differences between two passes'
+ * active lists: the UI hears of them as MSG_BUILD_CHANGED. */
+static void s_seen_diff(struct lifecycle *lc, const struct build_list *now)
+{
+	char **next = xcalloc(now->n + 1, sizeof(char *));
+	for (size_t i = 0; i < now->n; i++) {
+		const struct build *b = now->items[i];
+		next[i] = xasprintf("%s %s", b->id, build_status_name(b->status));
+		bool known = false;
+		for (size_t k = 0; k < lc->n_seen && !known; k++)
+			known = strcmp(lc->seen[k], next[i]) == 0;
+		if (!known && lc->seen)
+			s_changed(lc, b);
+	}
+	for (size_t k = 0; k < lc->n_seen; k++) {
+		bool still = false;
+		for (size_t i = 0; i < now->n && !still; i++)
+			still = strncmp(lc->seen[k], now->items[i]->id, BUILD_ID_LEN) == 0;
+		if (!still) {
+			char id[BUILD_ID_LEN + 1];
+			snprintf(id, sizeof(id), "%.36s", lc->seen[k]);
+			s_announce(lc, id); /* it ended: tell with its final record */
+		}
+		free(lc->seen[k]);
+	}
+	free(lc->seen);
+	lc->seen = next;
+	lc->n_seen = now->n;
+}
+
 static void s_pass_active(void *ctx, struct store_reply *r)
 {
 	struct pass *p = ctx;
@@ -448,6 +503,7 @@ static void s_pass_active(void *ctx, struct store_reply *r)
 		s_pass_end(p);
 		return;
 	}
+	s_seen_diff(p->lc, &r->builds);
 	p->active = r->builds;
 	memset(&r->builds, 0, sizeof(r->builds));
 	for (size_t i = 0; i < p->active.n; i++)
@@ -555,8 +611,9 @@ static void s_create_build(struct op *op, const char *project_key, const char *b
 static void s_cancelled_queued(void *ctx, struct store_reply *r)
 {
 	struct op *op = ctx;
+	if (r->rc == 0) /* the record is final: archive its empty log, then tell */
+		s_end_unrun(op->lc, r->build->id, BUILD_CANCELLED, "cancelled before it started");
 	if (r->build) {
-		s_changed(op->lc, r->build);
 		build_free(op->m->build);
 		op->m->build = r->build;
 		r->build = NULL;
@@ -800,6 +857,9 @@ void lifecycle_free(struct lifecycle *lc)
 	for (size_t i = 0; i < lc->n_project_keys; i++)
 		free(lc->project_keys[i]);
 	free(lc->project_keys);
+	for (size_t i = 0; i < lc->n_seen; i++)
+		free(lc->seen[i]);
+	free(lc->seen);
 	logfeed_free(lc->feed);
 	if (lc->sched_fd >= 0)
 		close(lc->sched_fd);

@@ -24,6 +24,7 @@ struct follow {
 	struct logstore *log;
 	uint64_t printed;
 	bool log_done, final, stdout_gone;
+	bool reopened; /* asked for the archived log of a build that never ran */
 	struct build *build;
 	struct err log_err, record_err;
 	bool log_failed, record_failed;
@@ -77,6 +78,27 @@ static void s_on_event(struct follow *f, struct msg *m)
 		}
 		s_take_build(f, m->build);
 		m->build = NULL;
+		if (f->final && !f->log && !f->reopened && !f->record_failed) {
+			/* It ended without running (cancelled while queued, or its
+			 * start failed): its log is the archived one. */
+			struct msg *o = msg_new(MSG_LOG_OPEN);
+			o->build_ref = xstrdup(f->id);
+			worker_send(f->c->worker, o);
+			f->reopened = true;
+		}
+	} else if (m->reply && m->type == MSG_LOG_OPEN) {
+		if (m->rc < 0) {
+			f->log_failed = true;
+			f->log_err = m->err;
+			f->log_done = true;
+		} else if (m->log && m->log != f->log) {
+			logstore_unref(f->log);
+			f->log = m->log;
+			m->log = NULL;
+			s_copy(f);
+			if (logstore_is_finished(f->log))
+				f->log_done = true;
+		}
 	} else if (m->type == MSG_NOTICE) {
 		fprintf(stderr, "aftomato: %s\n", m->err.msg);
 	}
