@@ -47,6 +47,10 @@ struct exec_ops {
 	const char *name; /* "local", "kubernetes": the record's `executor` */
 	/* Fills the executor's fields of a new record (executor, jobName). */
 	void (*prepare)(struct executor *x, struct build *b);
+	/* Where builds run, for people ("local:host", "context (server,
+	 * namespace)"), and whether the connection to it skips TLS verification.
+	 * The string is the executor's. Optional (NULL). */
+	const char *(*describe)(struct executor *x, bool *insecure);
 	/* Starts a claimed build (status running in the store). */
 	int (*start)(struct executor *x, const struct build *b, const struct project *p,
 		     struct err *e);

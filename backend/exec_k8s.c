@@ -477,9 +477,16 @@ static void s_free(struct executor *base)
 	free(x);
 }
 
+static const char *s_describe(struct executor *base, bool *insecure)
+{
+	*insecure = exec_k8s_insecure(base);
+	return exec_k8s_describe(base);
+}
+
 static const struct exec_ops s_ops = {
     .name = "kubernetes",
     .prepare = s_prepare,
+    .describe = s_describe,
     .start = s_start,
     .cancel = s_cancel,
     .attach = s_attach,

@@ -343,6 +343,12 @@ static void s_prepare(struct executor *base, struct build *b)
 	build_set_str(&b->job_name, x->job_name);
 }
 
+static const char *s_describe(struct executor *base, bool *insecure)
+{
+	*insecure = false;
+	return ((struct exec_local *)base)->job_name;
+}
+
 static bool s_owns(struct executor *base, const struct build *b)
 {
 	struct exec_local *x = (struct exec_local *)base;
@@ -665,6 +671,7 @@ static void s_free(struct executor *base)
 static const struct exec_ops s_ops = {
 	.name = "local",
 	.prepare = s_prepare,
+	.describe = s_describe,
 	.start = s_start,
 	.cancel = s_cancel,
 	.attach = s_attach,

@@ -32,7 +32,8 @@ enum msg_type {
 	MSG_ARTIFACTS_PUSH, /* build_ref, path (a local directory) → count */
 	MSG_RECONCILE,      /* → (finish pending work, then reply) */
 	/* events, worker → UI */
-	MSG_READY,         /* the worker started (rc/err say whether it could) */
+	MSG_READY,         /* the worker started (rc/err say whether it could); path:
+			      where builds run, insecure: TLS is not verified */
 	MSG_BUILD_CHANGED, /* build: a record was created or changed state */
 	MSG_LOG_GREW,      /* build_ref (ID), path (container or NULL), log: new bytes,
 			      or the log is complete */
@@ -58,6 +59,7 @@ struct msg {
 	char *triggered_by;
 	int limit;
 	bool recursive; /* artifacts list: every key, no "directories" */
+	bool insecure;  /* MSG_READY: the executor's connection skips TLS verification */
 
 	/* results */
 	struct build *build;

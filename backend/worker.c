@@ -132,6 +132,10 @@ static void *s_main(void *arg)
 			.pass_interval_ms = be.pass_interval_ms,
 		};
 		lc = lifecycle_new(&d);
+		bool insecure = false;
+		if (be.exec->ops->describe)
+			ready->path = xstrdup(be.exec->ops->describe(be.exec, &insecure));
+		ready->insecure = insecure;
 	}
 	s_emit(w, ready);
 	if (lc)

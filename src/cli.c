@@ -136,6 +136,9 @@ static int s_start_worker(struct cli *c, struct wiring *wr)
 			continue;
 		}
 		int rc = m->rc < 0 ? cli_fail(&m->err) : 0;
+		c->where = m->path;
+		m->path = NULL;
+		c->insecure = m->insecure;
 		msg_free(m);
 		return rc;
 	}
@@ -180,6 +183,8 @@ static int s_console(struct cli *c)
 		.who = who,
 		.theme_dirs = dirs,
 		.state_dir = state,
+		.where = c->where,
+		.insecure = c->insecure,
 	};
 	int rc = console_run(c->worker, &o);
 	free(who);
@@ -309,6 +314,7 @@ out:;
 		left = next;
 	}
 	profile_cleanup(&c.profile);
+	free(c.where);
 	if (c.sig_fd >= 0)
 		close(c.sig_fd);
 	return rc;

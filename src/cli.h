@@ -26,6 +26,8 @@ struct cli {
 	int sig_fd;       /* SIGINT/SIGTERM/SIGHUP while a command waits */
 	bool interrupted;
 	const char *self_exe;
+	char *where;   /* MSG_READY: where builds run */
+	bool insecure; /* MSG_READY: TLS not verified */
 };
 
 /* Runs aftomato with argv; returns the exit status. */

@@ -469,6 +469,9 @@ int console_run(struct worker *w, const struct console_opts *o)
 	char *last_project = s_last_project_read(&c);
 	d.last_project = last_project;
 	c.app = app_new(&d);
+	if (o->where)
+		snprintf(c.app->status.where, sizeof(c.app->status.where), "%s", o->where);
+	c.app->status.insecure = o->insecure;
 	/* SIGWINCH through a signalfd: blocked here (the worker blocks everything) */
 	sigset_t winch;
 	sigemptyset(&winch);

@@ -2,6 +2,8 @@
 #ifndef AFTOMATO_CONSOLE_H
 #define AFTOMATO_CONSOLE_H
 
+#include <stdbool.h>
+
 #include "profile.h"
 
 struct worker;
@@ -14,6 +16,8 @@ struct console_opts {
 	 * the shipped one); NULL-terminated. */
 	const char *const *theme_dirs;
 	const char *state_dir; /* $XDG_STATE_HOME/aftomato: prompt history */
+	const char *where;     /* where builds run (MSG_READY's description), or NULL */
+	bool insecure;         /* the executor's TLS certificate is not verified */
 };
 
 /* Runs the console on a started worker until the user quits. Returns the exit

@@ -87,10 +87,11 @@ void status_render(const struct status *s, const struct profile *p, bool unicode
 	const char *conn = s->conn == STATUS_CONN_OK	     ? "connected"
 			   : s->conn == STATUS_CONN_DEGRADED ? "degraded"
 							     : "disconnected";
-	char info[384];
-	snprintf(info, sizeof(info), " %.60s%s%s/%s%s%s%s%.100s%s%s%d running, %d queued",
+	char info[640];
+	snprintf(info, sizeof(info), " %.60s%s%s/%s%s%.120s%s%s%s%s%.100s%s%s%d running, %d queued",
 		 p && p->name ? p->name : "?", sep, p ? profile_executor_name(p->executor) : "?",
-		 p ? profile_store_name(p->store) : "?", sep, conn, s->conn_why[0] ? " (" : "",
+		 p ? profile_store_name(p->store) : "?", s->where[0] ? " " : "", s->where,
+		 s->insecure ? " TLS NOT VERIFIED" : "", sep, conn, s->conn_why[0] ? " (" : "",
 		 s->conn_why, s->conn_why[0] ? ")" : "", sep, s->running, s->queued);
 	char right[48];
 	snprintf(right, sizeof(right), "%s:help  ::cmd ", s->help_key[0] ? s->help_key : "?");
@@ -106,7 +107,8 @@ void status_render(const struct status *s, const struct profile *p, bool unicode
 	bool show_info = !msg[0] || iw + 3 + mw + rw <= r->w;
 	bool show_right = !msg[0] ? iw + rw <= r->w : (show_info || mw + 1 + rw <= r->w);
 	if (show_info) {
-		uint16_t celem = s->conn == STATUS_CONN_OK ? CELL_STATUS_BAR : CELL_STATUS_WARN;
+		uint16_t celem = s->conn == STATUS_CONN_OK && !s->insecure ? CELL_STATUS_BAR
+									    : CELL_STATUS_WARN;
 		x += view_puts(c, r, 0, x, celem, 0, info);
 	}
 	if (msg[0]) {

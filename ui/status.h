@@ -26,6 +26,8 @@ struct status {
 	int64_t message_ms; /* when it was set (wall ms) */
 	char hint[160];	    /* replaces the message while set: confirmations, prompts */
 	char help_key[16];  /* the focused view's help key ("?", "F1"); "" for "?" */
+	char where[160];    /* where builds run: "local:host", "context (server, ns)" */
+	bool insecure;      /* TLS to the cluster is not verified: always shown */
 };
 
 /* A new error (one line; shown until another message replaces it). */
