@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
@@ -20,29 +21,29 @@
 #include "worker.h"
 #include "xmem.h"
 
-#define STOP_DRAIN_MS      30000
+#define STOP_DRAIN_MS	   30000
 #define RECONCILE_DRAIN_MS 120000
 
 static const char s_usage[] =
-	"usage: aftomato [--profile NAME] [--config FILE] [COMMAND]\n"
-	"\n"
-	"With no command, opens the console.\n"
-	"\n"
-	"commands:\n"
-	"  projects [--json]                        list the projects of the build-scripts repository\n"
-	"  build PROJECT [--branch REF] [--follow]  start a build; prints its ID first\n"
-	"  builds PROJECT [--limit N] [--json]      a project's builds, newest first\n"
-	"  show BUILD [--json]                      one build\n"
-	"  logs BUILD [--follow]                    a build's console log\n"
-	"  artifacts BUILD [--json]                 a build's artifacts\n"
-	"  artifacts get BUILD PATH [-o FILE]       download an artifact (to stdout without -o)\n"
-	"  artifacts push BUILD DIR                 upload a directory as a build's artifacts\n"
-	"  cancel BUILD                             stop a queued or running build\n"
-	"  retrigger BUILD [--follow]               start the same project and branch again\n"
-	"\n"
-	"BUILD is a build ID or a unique prefix of one. With --follow the exit status is\n"
-	"the build's: 0 succeeded, 1 failed, 3 cancelled, timed out or errored; 2 means\n"
-	"a usage or configuration error.\n";
+    "usage: aftomato [--profile NAME] [--config FILE] [COMMAND]\n"
+    "\n"
+    "With no command, opens the console.\n"
+    "\n"
+    "commands:\n"
+    "  projects [--json]                        list the projects of the build-scripts repository\n"
+    "  build PROJECT [--branch REF] [--follow]  start a build; prints its ID first\n"
+    "  builds PROJECT [--limit N] [--json]      a project's builds, newest first\n"
+    "  show BUILD [--json]                      one build\n"
+    "  logs BUILD [--follow]                    a build's console log\n"
+    "  artifacts BUILD [--json]                 a build's artifacts\n"
+    "  artifacts get BUILD PATH [-o FILE]       download an artifact (to stdout without -o)\n"
+    "  artifacts push BUILD DIR                 upload a directory as a build's artifacts\n"
+    "  cancel BUILD                             stop a queued or running build\n"
+    "  retrigger BUILD [--follow]               start the same project and branch again\n"
+    "\n"
+    "BUILD is a build ID or a unique prefix of one. With --follow the exit status is\n"
+    "the build's: 0 succeeded, 1 failed, 3 cancelled, timed out or errored; 2 means\n"
+    "a usage or configuration error.\n";
 
 int cli_failf(int status, const char *fmt, ...)
 {
@@ -69,6 +70,66 @@ int cli_fail(const struct err *e)
 		break;
 	}
 	return cli_failf(status, "%s", e->msg[0] ? e->msg : err_code_name(e->code));
+}
+
+int cli_parse(int argc, char **argv, const char *allowed, struct cli_args *a)
+{
+	static const struct option all[] = {
+	    {"json", no_argument, NULL, 'j'},	      {"follow", no_argument, NULL, 'f'},
+	    {"limit", required_argument, NULL, 'l'},  {"branch", required_argument, NULL, 'b'},
+	    {"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0},
+	};
+	struct option longopts[6] = {{0}};
+	char shortopts[16] = ":";
+	size_t nl = 0;
+	for (const struct option *o = all; o->name; o++)
+		if (strchr(allowed, o->val)) {
+			longopts[nl++] = *o;
+			size_t k = strlen(shortopts);
+			shortopts[k] = (char)o->val;
+			if (o->has_arg)
+				shortopts[k + 1] = ':';
+		}
+	memset(a, 0, sizeof(*a));
+	/* getopt wants argv[0] to be a program name: start one before. */
+	optind = 0;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc + 1, argv - 1, shortopts, longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'j':
+			a->json = true;
+			break;
+		case 'f':
+			a->follow = true;
+			break;
+		case 'b':
+			a->branch = optarg;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'l':
+			a->limit = (int)strtol(optarg, &end, 10);
+			if (*end || a->limit <= 0)
+				return cli_failf(-1, "--limit needs a positive number, not '%s'",
+						 optarg);
+			break;
+		case ':':
+			return cli_failf(-1, "%s needs a value (see aftomato --help)",
+					 argv[optind - 2]);
+		default:
+			return cli_failf(-1, "unknown option %s (see aftomato --help)",
+					 argv[optind - 2]);
+		}
+	}
+	for (int i = optind - 1; i < argc; i++) {
+		if (a->n == (int)(sizeof(a->pos) / sizeof(a->pos[0])))
+			return cli_failf(-1, "too many arguments");
+		a->pos[a->n++] = argv[i];
+	}
+	return 0;
 }
 
 char *cli_who(void)
@@ -178,13 +239,13 @@ static int s_console(struct cli *c)
 	if (shipped_themes)
 		dirs[n++] = shipped_themes;
 	struct console_opts o = {
-		.profile = &c->profile,
-		.sig_fd = c->sig_fd,
-		.who = who,
-		.theme_dirs = dirs,
-		.state_dir = state,
-		.where = c->where,
-		.insecure = c->insecure,
+	    .profile = &c->profile,
+	    .sig_fd = c->sig_fd,
+	    .who = who,
+	    .theme_dirs = dirs,
+	    .state_dir = state,
+	    .where = c->where,
+	    .insecure = c->insecure,
 	};
 	int rc = console_run(c->worker, &o);
 	free(who);
@@ -200,11 +261,15 @@ struct s_cmd {
 };
 
 static const struct s_cmd s_cmds[] = {
-	{"projects", cli_show_projects}, {"build", cli_build_build},
-	{"builds", cli_show_builds},     {"show", cli_show_show},
-	{"logs", cli_build_logs},        {"artifacts", s_artifacts},
-	{"cancel", cli_build_cancel},    {"retrigger", cli_build_retrigger},
-	{NULL, NULL},
+    {"projects", cli_show_projects},
+    {"build", cli_build_build},
+    {"builds", cli_show_builds},
+    {"show", cli_show_show},
+    {"logs", cli_build_logs},
+    {"artifacts", s_artifacts},
+    {"cancel", cli_build_cancel},
+    {"retrigger", cli_build_retrigger},
+    {NULL, NULL},
 };
 
 /* --profile X, --profile=X, --config X, --config=X */
@@ -291,7 +356,7 @@ int cli_main(int argc, char **argv)
 	s_signals(&c);
 	if (!cmd && (!isatty(0) || !isatty(1))) {
 		rc = cli_failf(CLI_EXIT_USAGE, "the console needs a terminal (see aftomato --help "
-			       "for the commands)");
+					       "for the commands)");
 		goto out;
 	}
 	rc = s_start_worker(&c, &wr);
@@ -305,7 +370,8 @@ int cli_main(int argc, char **argv)
 		rc = s_console(&c);
 out:;
 	/* Notices sent while the worker finished its work are still worth a line. */
-	struct msg *left = worker_stop_collect(c.worker, reconcile ? RECONCILE_DRAIN_MS : STOP_DRAIN_MS);
+	struct msg *left =
+	    worker_stop_collect(c.worker, reconcile ? RECONCILE_DRAIN_MS : STOP_DRAIN_MS);
 	while (left) {
 		struct msg *next = left->next;
 		if (left->type == MSG_NOTICE && !reconcile)

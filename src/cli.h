@@ -46,6 +46,21 @@ struct msg *cli_call(struct cli *c, struct msg *m);
  * timeout or interruption. */
 struct msg *cli_next(struct cli *c, int timeout_ms);
 
+/* The options of a subcommand and its positional arguments. */
+struct cli_args {
+	bool json, follow;
+	int limit;          /* --limit N; 0 when absent */
+	const char *branch; /* --branch REF */
+	const char *output; /* -o FILE */
+	int n;              /* positional arguments */
+	char *pos[4];
+};
+/* Parses argv (the arguments after the subcommand) accepting the options
+ * named in `allowed`: 'j' --json, 'f' --follow, 'l' --limit N, 'b' --branch
+ * REF, 'o' -o/--output FILE. Returns 0, or -1 after printing one line for a
+ * bad option or value. */
+int cli_parse(int argc, char **argv, const char *allowed, struct cli_args *a);
+
 /* "user@host" for triggeredBy. Caller frees. */
 char *cli_who(void);
 

@@ -1,6 +1,5 @@
 /* cli_build: the subcommands that start, follow and stop builds. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +12,8 @@
 #include "worker.h"
 #include "xmem.h"
 
-#define COPY_BYTES       (4u << 20)
-#define CANCEL_WAIT_MS   60000
+#define COPY_BYTES     (4u << 20)
+#define CANCEL_WAIT_MS 60000
 
 /* Following a build: its log bytes to stdout until the log is complete and
  * the record final. */
@@ -56,7 +55,8 @@ static void s_take_build(struct follow *f, struct build *b)
 
 static void s_on_event(struct follow *f, struct msg *m)
 {
-	if (m->type == MSG_LOG_GREW && !m->path && m->build_ref && strcmp(m->build_ref, f->id) == 0) {
+	if (m->type == MSG_LOG_GREW && !m->path && m->build_ref &&
+	    strcmp(m->build_ref, f->id) == 0) {
 		if (m->log && m->log != f->log) {
 			logstore_unref(f->log);
 			f->log = m->log;
@@ -159,8 +159,10 @@ static int s_follow(struct cli *c, const char *ref, bool wait_end)
 		msg_free(ev);
 	}
 	if (c->interrupted) {
-		fprintf(stderr, "aftomato: stopped following; build %.8s goes on (aftomato logs %.8s "
-			"--follow)\n", f.id, f.id);
+		fprintf(stderr,
+			"aftomato: stopped following; build %.8s goes on (aftomato logs %.8s "
+			"--follow)\n",
+			f.id, f.id);
 		rc = CLI_EXIT_INTERRUPT;
 	} else if (f.stdout_gone || !wait_end) {
 		rc = f.log_failed ? cli_fail(&f.log_err) : CLI_EXIT_OK;
@@ -195,83 +197,51 @@ static int s_start(struct cli *c, struct msg *m, bool follow)
 	return follow ? s_follow(c, id, true) : CLI_EXIT_OK;
 }
 
-static const struct option s_build_opts[] = {
-	{"branch", required_argument, NULL, 'b'},
-	{"follow", no_argument, NULL, 'f'},
-	{NULL, 0, NULL, 0},
-};
-
-/* getopt over argv[0..argc) where argv[0] is the first argument, not a
- * program name: shift by one. */
-static int s_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
-{
-	return getopt_long(argc + 1, argv - 1, shortopts, longopts, NULL);
-}
-
 int cli_build_build(struct cli *c, int argc, char **argv)
 {
-	const char *branch = NULL;
-	bool follow = false;
-	int o;
-	optind = 0;
-	while ((o = s_getopt(argc, argv, "b:f", s_build_opts)) != -1) {
-		if (o == 'b')
-			branch = optarg;
-		else if (o == 'f')
-			follow = true;
-		else
-			return CLI_EXIT_USAGE;
-	}
-	int rest = argc + 1 - optind;
-	if (rest != 1)
+	struct cli_args a;
+	if (cli_parse(argc, argv, "bf", &a) < 0)
+		return CLI_EXIT_USAGE;
+	if (a.n != 1)
 		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato build PROJECT [--branch REF] "
-			       "[--follow]");
+						 "[--follow]");
 	struct msg *m = msg_new(MSG_BUILD_START);
-	m->project = xstrdup(argv[optind - 1]);
-	m->branch = xstrdup(branch);
-	return s_start(c, m, follow);
+	m->project = xstrdup(a.pos[0]);
+	m->branch = xstrdup(a.branch);
+	return s_start(c, m, a.follow);
 }
 
 int cli_build_retrigger(struct cli *c, int argc, char **argv)
 {
-	bool follow = false;
-	int o;
-	optind = 0;
-	while ((o = s_getopt(argc, argv, "f", s_build_opts + 1)) != -1) {
-		if (o == 'f')
-			follow = true;
-		else
-			return CLI_EXIT_USAGE;
-	}
-	if (argc + 1 - optind != 1)
+	struct cli_args a;
+	if (cli_parse(argc, argv, "f", &a) < 0)
+		return CLI_EXIT_USAGE;
+	if (a.n != 1)
 		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato retrigger BUILD [--follow]");
 	struct msg *m = msg_new(MSG_RETRIGGER);
-	m->build_ref = xstrdup(argv[optind - 1]);
-	return s_start(c, m, follow);
+	m->build_ref = xstrdup(a.pos[0]);
+	return s_start(c, m, a.follow);
 }
 
 int cli_build_logs(struct cli *c, int argc, char **argv)
 {
-	bool follow = false;
-	int o;
-	optind = 0;
-	while ((o = s_getopt(argc, argv, "f", s_build_opts + 1)) != -1) {
-		if (o == 'f')
-			follow = true;
-		else
-			return CLI_EXIT_USAGE;
-	}
-	if (argc + 1 - optind != 1)
+	struct cli_args a;
+	if (cli_parse(argc, argv, "f", &a) < 0)
+		return CLI_EXIT_USAGE;
+	if (a.n != 1)
 		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato logs BUILD [--follow]");
-	return s_follow(c, argv[optind - 1], follow);
+	return s_follow(c, a.pos[0], a.follow);
 }
 
 int cli_build_cancel(struct cli *c, int argc, char **argv)
 {
-	if (argc != 1)
+	struct cli_args a;
+	if (cli_parse(argc, argv, "", &a) < 0)
+		return CLI_EXIT_USAGE;
+	if (a.n != 1)
 		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato cancel BUILD");
 	struct msg *m = msg_new(MSG_CANCEL);
-	m->build_ref = xstrdup(argv[0]);
+	m->build_ref = xstrdup(a.pos[0]);
 	struct msg *r = cli_call(c, m);
 	if (!r)
 		return CLI_EXIT_INTERRUPT;

@@ -1,6 +1,5 @@
 /* cli_show: the subcommands that list and show: projects, builds, show and
  * artifacts (with get and push). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,8 @@ static void s_when(int64_t unix_s, char *buf, size_t size)
 static void s_duration(int64_t s, char *buf, size_t size)
 {
 	if (s >= 3600)
-		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
+			 (long long)(s / 60 % 60));
 	else if (s >= 60)
 		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
 	else
@@ -63,39 +63,14 @@ static void s_elapsed(const struct build *b, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-/* One flag --json, and positional arguments. Returns the count of positional
- * arguments (moved to the front of argv), or -1 on a bad option. */
-static int s_args(int argc, char **argv, bool *json, int *limit, const char **out_file)
-{
-	int n = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (json && strcmp(a, "--json") == 0) {
-			*json = true;
-		} else if (limit && (strcmp(a, "--limit") == 0 || strcmp(a, "-n") == 0) &&
-			   i + 1 < argc) {
-			char *end;
-			long v = strtol(argv[++i], &end, 10);
-			if (*end || v <= 0)
-				return cli_failf(-1, "--limit needs a positive number");
-			*limit = (int)v;
-		} else if (out_file && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) &&
-			   i + 1 < argc) {
-			*out_file = argv[++i];
-		} else if (a[0] == '-' && a[1] != '\0') {
-			return cli_failf(-1, "unknown option %s", a);
-		} else {
-			argv[n++] = argv[i];
-		}
-	}
-	return n;
-}
-
 int cli_show_projects(struct cli *c, int argc, char **argv)
 {
-	bool json = false;
-	if (s_args(argc, argv, &json, NULL, NULL) != 0)
+	struct cli_args a;
+	if (cli_parse(argc, argv, "j", &a) < 0)
+		return CLI_EXIT_USAGE;
+	if (a.n != 0)
 		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato projects [--json]");
+	bool json = a.json;
 	struct msg *r = cli_call(c, msg_new(MSG_PROJECTS));
 	if (!r || r->rc < 0)
 		return s_reply_failed(r);
@@ -113,7 +88,8 @@ int cli_show_projects(struct cli *c, int argc, char **argv)
 				json_object_set_new(o, "repoDescription",
 						    json_string(p->repo_description));
 			json_object_set_new(o, "timeoutSeconds", json_integer(p->timeout_seconds));
-			json_object_set_new(o, "sidecars", json_integer((json_int_t)p->sidecar_count));
+			json_object_set_new(o, "sidecars",
+					    json_integer((json_int_t)p->sidecar_count));
 			if (p->error)
 				json_object_set_new(o, "error", json_string(p->error));
 			json_array_append_new(arr, o);
@@ -125,7 +101,9 @@ int cli_show_projects(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < l->count; i++) {
 		struct project *p = &l->items[i];
 		printf("%-32s %-28s %s\n", p->key, p->build_image ? p->build_image : "-",
-		       p->error ? p->error : p->repo_description ? p->repo_description : "");
+		       p->error		     ? p->error
+		       : p->repo_description ? p->repo_description
+					     : "");
 	}
 	for (size_t i = 0; i < l->skipped_count; i++)
 		fprintf(stderr, "aftomato: skipped %s: %s\n", l->skipped[i].path,
@@ -148,16 +126,20 @@ static void s_build_row(const struct build *b)
 
 int cli_show_builds(struct cli *c, int argc, char **argv)
 {
-	bool json = false;
-	int limit = DEFAULT_LIMIT;
-	if (s_args(argc, argv, &json, &limit, NULL) != 1)
-		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato builds PROJECT [--limit N] [--json]");
+	struct cli_args a;
+	if (cli_parse(argc, argv, "jl", &a) < 0)
+		return CLI_EXIT_USAGE;
+	if (a.n != 1)
+		return cli_failf(CLI_EXIT_USAGE,
+				 "usage: aftomato builds PROJECT [--limit N] [--json]");
+	bool json = a.json;
+	int limit = a.limit ? a.limit : DEFAULT_LIMIT;
 	struct build_list all = {0};
 	char *cursor = NULL;
 	int rc = CLI_EXIT_OK;
 	do {
 		struct msg *m = msg_new(MSG_BUILDS_QUERY);
-		m->project = xstrdup(argv[0]);
+		m->project = xstrdup(a.pos[0]);
 		m->cursor = cursor;
 		int want = limit - (int)all.n;
 		m->limit = want < PAGE_LIMIT ? want : PAGE_LIMIT;
@@ -199,10 +181,13 @@ static struct msg *s_get_build(struct cli *c, const char *ref)
 
 int cli_show_show(struct cli *c, int argc, char **argv)
 {
-	bool json = false;
-	if (s_args(argc, argv, &json, NULL, NULL) != 1)
+	struct cli_args a;
+	if (cli_parse(argc, argv, "j", &a) < 0)
+		return CLI_EXIT_USAGE;
+	if (a.n != 1)
 		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato show BUILD [--json]");
-	struct msg *r = s_get_build(c, argv[0]);
+	bool json = a.json;
+	struct msg *r = s_get_build(c, a.pos[0]);
 	if (!r || r->rc < 0)
 		return s_reply_failed(r);
 	json_t *o = build_to_json(r->build);
@@ -211,7 +196,8 @@ int cli_show_show(struct cli *c, int argc, char **argv)
 		return s_print_json(o);
 	const char *key;
 	json_t *v;
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		if (json_is_string(v))
 			printf("%-17s %s\n", key, json_string_value(v));
 		else
@@ -247,11 +233,10 @@ static int s_artifacts_list(struct cli *c, const char *ref, bool json)
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < all.n; i++)
-			json_array_append_new(arr, json_pack("{s:s, s:I, s:I}", "path",
-							     all.items[i].key, "size",
-							     (json_int_t)all.items[i].size,
-							     "modified",
-							     (json_int_t)(all.items[i].mtime_ms / 1000)));
+			json_array_append_new(
+			    arr, json_pack("{s:s, s:I, s:I}", "path", all.items[i].key, "size",
+					   (json_int_t)all.items[i].size, "modified",
+					   (json_int_t)(all.items[i].mtime_ms / 1000)));
 		rc = s_print_json(arr);
 		goto out;
 	}
@@ -298,22 +283,16 @@ static int s_artifacts_push(struct cli *c, const char *ref, const char *dir)
 
 int cli_show_artifacts(struct cli *c, int argc, char **argv)
 {
-	bool json = false;
-	const char *out = NULL;
-	int n = s_args(argc, argv, &json, NULL, &out);
-	if (n >= 1 && strcmp(argv[0], "get") == 0) {
-		if (n != 3)
-			return cli_failf(CLI_EXIT_USAGE,
-					 "usage: aftomato artifacts get BUILD PATH [-o FILE]");
-		return s_artifacts_get(c, argv[1], argv[2], out);
-	}
-	if (n >= 1 && strcmp(argv[0], "push") == 0) {
-		if (n != 3)
-			return cli_failf(CLI_EXIT_USAGE, "usage: aftomato artifacts push BUILD DIR");
-		return s_artifacts_push(c, argv[1], argv[2]);
-	}
-	if (n != 1 || out)
-		return cli_failf(CLI_EXIT_USAGE, "usage: aftomato artifacts BUILD [--json] | get "
-			       "BUILD PATH [-o FILE] | push BUILD DIR");
-	return s_artifacts_list(c, argv[0], json);
+	static const char usage[] = "usage: aftomato artifacts BUILD [--json] | get BUILD PATH "
+				    "[-o FILE] | push BUILD DIR";
+	struct cli_args a;
+	if (cli_parse(argc, argv, "jo", &a) < 0)
+		return CLI_EXIT_USAGE;
+	if (a.n == 3 && strcmp(a.pos[0], "get") == 0 && !a.json)
+		return s_artifacts_get(c, a.pos[1], a.pos[2], a.output);
+	if (a.n == 3 && strcmp(a.pos[0], "push") == 0 && !a.json && !a.output)
+		return s_artifacts_push(c, a.pos[1], a.pos[2]);
+	if (a.n != 1 || a.output)
+		return cli_failf(CLI_EXIT_USAGE, "%s", usage);
+	return s_artifacts_list(c, a.pos[0], a.json);
 }
