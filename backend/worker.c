@@ -28,6 +28,7 @@ struct worker {
 	int event_fd;
 	pthread_t thread;
 	atomic_bool stop;
+	bool abandoned; /* set by the worker thread before it ends */
 	atomic_int drain_ms;
 };
 
@@ -103,7 +104,7 @@ static void s_abandon(struct worker *w, struct lifecycle *lc, struct worker_back
 	a->loop = w->loop;
 	a->lc = lc;
 	a->be = *be;
-	w->loop = NULL; /* worker_stop must not free it */
+	w->abandoned = true; /* read by worker_stop after the join: it keeps the loop */
 	pthread_mutex_lock(&s_abandoned_lock);
 	a->next = s_abandoned_list;
 	s_abandoned_list = a;
@@ -241,7 +242,8 @@ struct msg *worker_stop_collect(struct worker *w, int drain_ms)
 	}
 	queue_free(w->to_worker);
 	queue_free(w->to_ui);
-	evloop_free(w->loop); /* NULL when abandoned */
+	if (!w->abandoned)
+		evloop_free(w->loop);
 	close(w->event_fd);
 	free(w);
 	return head;
