@@ -53,8 +53,12 @@ struct logstore {
 	unsigned flags;
 	char *path;
 	char *ts_path;
+	char *idx_path;
 	int fd;
 	int ts_fd;
+	int idx_fd;          /* <path>.idx: the writer's block index, for followers */
+	uint64_t idx_blocks; /* writer: entries written; follower: entries trusted */
+	bool idx_broken;     /* stop writing (or trusting) the index file */
 
 	pthread_mutex_t wmu;
 	struct logstore_state st;
@@ -297,6 +301,8 @@ static void s_reset(struct logstore *ls)
 	pthread_rwlock_unlock(&ls->lock);
 }
 
+static int s_idx_follow(struct logstore *ls, uint64_t size, struct err *e);
+
 /* Indexes spool bytes beyond st.bytes; sets *grew when it indexed any. */
 static int s_index_file(struct logstore *ls, bool *grew, struct err *e)
 {
@@ -310,6 +316,15 @@ static int s_index_file(struct logstore *ls, bool *grew, struct err *e)
 	}
 	if (size == ls->st.bytes)
 		return 0;
+	uint64_t before = ls->st.bytes;
+	if (s_idx_follow(ls, size, e) < 0)
+		return -1;
+	if (ls->st.bytes != before) {
+		s_publish(ls);
+		*grew = true;
+		if (size == ls->st.bytes)
+			return 0;
+	}
 	int rc = -1;
 	size_t cap = (size_t)s_min(size - ls->st.bytes, SCAN_CHUNK_BYTES);
 	char *buf = malloc(cap);
@@ -421,6 +436,88 @@ static int64_t s_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* --- the shared block index (<path>.idx) ----------------------------------
+ * The writer appends blocks[1..] (the '\n' count before each 64 KiB block) as
+ * 8-byte little-endian entries, so a process following the spool reads a few
+ * bytes per block instead of scanning the whole spool; it scans only what the
+ * index does not cover yet. Entries are written after the spool bytes they
+ * describe; a reader checks them (non-decreasing, at most one '\n' per byte)
+ * and falls back to scanning when they are missing or wrong. */
+
+static void s_idx_encode(unsigned char *b, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Writer: entries for the blocks completed since the last call. */
+static void s_idx_write(struct logstore *ls)
+{
+	if (ls->idx_fd < 0 || ls->idx_broken || ls->st.nblocks <= ls->idx_blocks + 1)
+		return;
+	uint64_t first = ls->idx_blocks + 1, n = ls->st.nblocks - first;
+	unsigned char buf[4096];
+	while (n > 0) {
+		size_t k = (size_t)s_min(n, sizeof(buf) / 8);
+		for (size_t i = 0; i < k; i++)
+			s_idx_encode(buf + 8 * i, ls->blocks[first + i]);
+		if (s_pwrite_full(ls->idx_fd, buf, 8 * k, (first - 1) * 8) < 0) {
+			ls->idx_broken = true; /* followers scan; never leave a hole */
+			return;
+		}
+		first += k;
+		n -= k;
+		ls->idx_blocks += k;
+	}
+}
+
+/* Follower: takes the index entries that cover whole blocks of the spool
+ * beyond st.bytes (up to `size`), so only the rest needs scanning. */
+static int s_idx_follow(struct logstore *ls, uint64_t size, struct err *e)
+{
+	if (ls->idx_broken || (ls->flags & LOGSTORE_WRITE))
+		return 0;
+	if (ls->idx_fd < 0 && (ls->idx_fd = open(ls->idx_path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	struct stat sb;
+	if (fstat(ls->idx_fd, &sb) < 0)
+		return 0;
+	uint64_t have = (uint64_t)sb.st_size / 8; /* entries for blocks 1..have */
+	uint64_t to = s_min(have, size / BLOCK);  /* the last block boundary to reach */
+	uint64_t from = ls->st.bytes / BLOCK;     /* the block st.bytes is in: blocks[from] known */
+	if (to <= from)
+		return 0;
+	if (s_reserve(ls, to * BLOCK, e))
+		return -1;
+	unsigned char buf[4096];
+	uint64_t prev = ls->blocks[from], seen = ls->st.newlines;
+	for (uint64_t k = from + 1; k <= to;) {
+		size_t n = (size_t)s_min(to - k + 1, sizeof(buf) / 8), got;
+		if (s_pread_full(ls->idx_fd, buf, 8 * n, (k - 1) * 8, &got) < 0 || got < 8 * n)
+			return 0;
+		for (size_t i = 0; i < n; i++, k++) {
+			uint64_t v = 0;
+			for (int j = 7; j >= 0; j--)
+				v = (v << 8) | buf[8 * i + (size_t)j];
+			/* at least what was counted already, at most a '\n' per byte */
+			if (v < seen || v < prev || v - prev > BLOCK) {
+				ls->idx_broken = true; /* not ours, or damaged: scan instead */
+				return 0;
+			}
+			ls->blocks[k] = prev = seen = v;
+		}
+	}
+	unsigned char last;
+	size_t got;
+	if (s_pread_full(ls->fd, &last, 1, to * BLOCK - 1, &got) < 0 || got != 1)
+		return 0;
+	ls->st.newlines = prev;
+	ls->st.bytes = to * BLOCK;
+	ls->st.nblocks = to + 1;
+	ls->st.at_line_start = last == '\n';
+	return 0;
+}
+
 /* Allocates disk space for the next `len` bytes before they are written, so a
  * full disk fails the append before any byte is visible to a process that
  * follows the spool (it would otherwise see bytes that the roll-back removes).
@@ -485,6 +582,7 @@ int logstore_append(struct logstore *ls, const void *data, size_t len, int64_t a
 		goto out;
 	}
 	s_scan(ls, data, len);
+	s_idx_write(ls);
 	s_publish(ls);
 	rc = 0;
 out:
@@ -530,9 +628,13 @@ static void s_destroy(struct logstore *ls)
 		close(ls->fd);
 	if (ls->ts_fd >= 0)
 		close(ls->ts_fd);
+	if (ls->idx_fd >= 0)
+		close(ls->idx_fd);
 	if ((ls->flags & LOGSTORE_TEMPORARY) && ls->path && ls->ts_path) {
 		unlink(ls->path);
 		unlink(ls->ts_path);
+		if (ls->idx_path)
+			unlink(ls->idx_path);
 	}
 	for (int i = 0; i < LOGSTORE_CACHE_BLOCKS; i++)
 		free(ls->cache[i].data);
@@ -540,6 +642,7 @@ static void s_destroy(struct logstore *ls)
 	free(ls->blocks);
 	free(ls->path);
 	free(ls->ts_path);
+	free(ls->idx_path);
 	pthread_mutex_destroy(&ls->wmu);
 	pthread_rwlock_destroy(&ls->lock);
 	pthread_mutex_destroy(&ls->cmu);
@@ -574,6 +677,7 @@ struct logstore *logstore_open(const char *path, unsigned flags, struct err *e)
 	ls->flags = flags;
 	ls->fd = -1;
 	ls->ts_fd = -1;
+	ls->idx_fd = -1;
 	ls->ts_last_ms = LOGSTORE_TIME_UNKNOWN;
 	pthread_mutex_init(&ls->wmu, NULL);
 	pthread_rwlock_init(&ls->lock, NULL);
@@ -586,8 +690,10 @@ struct logstore *logstore_open(const char *path, unsigned flags, struct err *e)
 	pthread_condattr_destroy(&ca);
 
 	ls->path = strdup(path);
-	if (!ls->path || asprintf(&ls->ts_path, "%s.ts", path) < 0) {
+	if (!ls->path || asprintf(&ls->ts_path, "%s.ts", path) < 0 ||
+	    asprintf(&ls->idx_path, "%s.idx", path) < 0) {
 		ls->ts_path = NULL;
+		ls->idx_path = NULL;
 		err_set(e, ERR_INTERNAL, "out of memory opening log");
 		goto fail;
 	}
@@ -602,6 +708,11 @@ struct logstore *logstore_open(const char *path, unsigned flags, struct err *e)
 		goto fail;
 	if ((flags & LOGSTORE_WRITE) ? s_ts_recover(ls, e) : s_ts_follow(ls, e))
 		goto fail;
+	if (flags & LOGSTORE_WRITE) {
+		/* Rewritten from what was just indexed, so it matches the spool. */
+		ls->idx_fd = open(ls->idx_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		s_idx_write(ls);
+	}
 	return ls;
 fail:
 	s_destroy(ls);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "logstore.h"
 
 /* --- helpers --------------------------------------------------------------- */
@@ -687,6 +688,101 @@ static int s_child_write(struct logstore *ls, int from, int to)
 	return 0;
 }
 
+/* What a follower sees of a spool: its line count and a fingerprint of every
+ * line's start offset and length. */
+static void s_follower_view(const char *path, uint64_t *lines, uint64_t *print)
+{
+	struct logstore *f = s_open(path, 0);
+	*lines = logstore_line_count(f);
+	*print = 0;
+	for (uint64_t first = 0; first < *lines; first += 997) {
+		struct err e = {0};
+		struct got g = {0};
+		assert_int_equal(logstore_read_lines(f, first, 1, 64, s_collect, &g, &e), 0);
+		assert_int_equal(g.n, 1);
+		*print = *print * 1000003u + g.v[0].l.offset * 31u + g.v[0].l.length;
+		s_got_free(&g);
+	}
+	logstore_unref(f);
+}
+
+/* The writer's block index (<path>.idx) lets followers skip scanning whole
+ * blocks; a follower without it, or with a damaged one, scans and must see
+ * exactly the same lines. */
+static const char s_fill[] = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"
+			      "0123456789abcdefghijklmnopqrstuvwxyz0123456789";
+
+static void test_shared_index(void **state)
+{
+	(void)state;
+	const char *path = s_fresh("idx");
+	char idx[600];
+	snprintf(idx, sizeof(idx), "%s.idx", path);
+	struct logstore *w = s_open(path, LOGSTORE_WRITE | LOGSTORE_TRUNCATE);
+	char line[200];
+	for (int i = 0; i < 60000; i++) {
+		int n = snprintf(line, sizeof(line), "line %d %.*s\n", i, i % 97, s_fill);
+		s_append(w, line, (size_t)n, 1000 + i);
+	}
+	s_append(w, "no newline", 10, 99999);
+	assert_true(s_file_size(idx) >= 8 * (s_file_size(path) / LOGSTORE_BLOCK_BYTES));
+	uint64_t lines_idx, print_idx, lines_scan, print_scan, lines_bad, print_bad;
+	s_follower_view(path, &lines_idx, &print_idx);
+	/* Growth while followed: the follower's refresh also jumps by the index. */
+	struct logstore *f = s_open(path, 0);
+	for (int i = 0; i < 20000; i++) {
+		int n = snprintf(line, sizeof(line), "more %d %.*s\n", i, i % 61, s_fill);
+		s_append(w, line, (size_t)n, 5000 + i);
+		if (i % 5000 == 0) {
+			struct err e = {0};
+			assert_true(logstore_refresh(f, &e) >= 0);
+			assert_int_equal(logstore_line_count(f), logstore_line_count(w));
+		}
+	}
+	struct err e = {0};
+	assert_true(logstore_refresh(f, &e) >= 0);
+	assert_int_equal(logstore_line_count(f), logstore_line_count(w));
+	logstore_unref(f);
+	logstore_unref(w);
+	s_follower_view(path, &lines_idx, &print_idx);
+	/* Without the index: a full scan, the same view. */
+	char saved[620];
+	snprintf(saved, sizeof(saved), "%s.saved", idx);
+	assert_int_equal(rename(idx, saved), 0);
+	s_follower_view(path, &lines_scan, &print_scan);
+	assert_int_equal(lines_scan, lines_idx);
+	assert_int_equal(print_scan, print_idx);
+	/* The index is really what followers use: a plausible but wrong last
+	 * entry (one '\n' too many) shows in the line count. */
+	char copy[620];
+	snprintf(copy, sizeof(copy), "%s.copy", idx);
+	struct err ce = {0};
+	assert_int_equal(fsutil_copy_file(saved, copy, &ce), 0);
+	off_t entries = s_file_size(saved) / 8;
+	int fd = open(saved, O_RDWR);
+	assert_true(fd >= 0);
+	unsigned char ent[8];
+	assert_int_equal(pread(fd, ent, 8, (entries - 1) * 8), 8);
+	ent[0]++; /* the count before the last whole block, plus one */
+	assert_int_equal(pwrite(fd, ent, 8, (entries - 1) * 8), 8);
+	close(fd);
+	assert_int_equal(rename(saved, idx), 0);
+	uint64_t lines_wrong, print_wrong;
+	s_follower_view(path, &lines_wrong, &print_wrong);
+	assert_int_equal(lines_wrong, lines_idx + 1);
+	assert_int_equal(rename(copy, idx), 0);
+	/* A damaged index (an entry with more '\n' than bytes): detected. */
+	fd = open(idx, O_WRONLY);
+	assert_true(fd >= 0);
+	unsigned char junk[8] = {0xff, 0xff, 0xff, 0, 0, 0, 0, 0};
+	assert_int_equal(pwrite(fd, junk, 8, 8 * 3), 8);
+	close(fd);
+	s_follower_view(path, &lines_bad, &print_bad);
+	assert_int_equal(lines_bad, lines_idx);
+	assert_int_equal(print_bad, print_idx);
+	unlink(idx);
+}
+
 static void test_refresh_other_process(void **state)
 {
 	const char *path = s_fresh("follow");
@@ -1132,6 +1228,7 @@ int main(void)
 	    cmocka_unit_test(test_cursor_growth),
 	    cmocka_unit_test(test_cursor_random_log),
 	    cmocka_unit_test(test_refresh_other_process),
+	    cmocka_unit_test(test_shared_index),
 	    cmocka_unit_test(test_disk_full),
 	    cmocka_unit_test(test_concurrent_readers),
 	    cmocka_unit_test(test_many_lines),
