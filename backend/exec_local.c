@@ -224,6 +224,21 @@ static void s_end_lost(struct exec_local *x, struct run *r)
 	s_end(x, r, &res);
 }
 
+/* The run's log, opened when first wanted (a command that only looks at
+ * records never reads a spool). NULL when it cannot be opened. */
+static struct logstore *s_run_log(struct exec_local *x, struct run *r)
+{
+	if (!r->log) {
+		struct err e = {0};
+		char *spool = datadir_spool(x->data_dir, r->id);
+		r->log = logstore_open(spool, 0, &e);
+		free(spool);
+		if (r->log && r->ended)
+			logstore_finish(r->log);
+	}
+	return r->log;
+}
+
 static struct run *s_follow(struct exec_local *x, const char *id, struct err *e)
 {
 	struct run *r = s_find(x, id);
@@ -235,13 +250,9 @@ static struct run *s_follow(struct exec_local *x, const char *id, struct err *e)
 	r->finalize_fd = -1;
 	r->wd_dir = inotify_add_watch(x->ino_fd, r->dir, IN_MOVED_TO | IN_CLOSE_WRITE);
 	char *spool = datadir_spool(x->data_dir, id);
-	r->log = logstore_open(spool, 0, e);
 	r->wd_spool = inotify_add_watch(x->ino_fd, spool, IN_MODIFY);
 	free(spool);
-	if (!r->log) {
-		s_run_free(x, r);
-		return NULL;
-	}
+	(void)e;
 	r->next = x->runs;
 	x->runs = r;
 	return r;
@@ -603,7 +614,8 @@ static struct logstore *s_log(struct executor *base, const char *id, const char 
 		s_adopt(x, id);
 		r = s_find(x, id);
 	}
-	return r && r->log ? logstore_ref(r->log) : NULL;
+	struct logstore *ls = r ? s_run_log(x, r) : NULL;
+	return ls ? logstore_ref(ls) : NULL;
 }
 
 static char *s_artifacts_dir(struct executor *base, const char *id)
@@ -621,19 +633,13 @@ static void s_cleanup(struct executor *base, const char *id)
 	struct err e = {0};
 	char *ws = datadir_work(x->data_dir, id);
 	char *run_dir = datadir_run(x->data_dir, id);
-	char *spool = datadir_spool(x->data_dir, id);
-	char *ts = xasprintf("%s.ts", spool);
 	fsutil_rm_rf(ws, &e);
-	unlink(spool);
-	unlink(ts);
 	fsutil_rm_rf(run_dir, &e); /* last: the finalize lock goes with it */
 	struct run *r = s_find(x, id);
 	if (r)
 		s_run_remove(x, r);
 	free(ws);
 	free(run_dir);
-	free(spool);
-	free(ts);
 }
 
 static void s_free(struct executor *base)

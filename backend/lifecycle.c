@@ -199,11 +199,8 @@ static void s_archived(void *ctx, int rc, const struct err *e, bool prepared)
 	}
 	/* log.gz holds the whole log now: the spool can go. */
 	char *spool = datadir_spool(lc->d.profile->data_dir, op->id);
-	char *ts = xasprintf("%s.ts", spool);
-	unlink(spool);
-	unlink(ts);
+	logstore_remove(spool);
 	free(spool);
-	free(ts);
 	if (rc < 0) {
 		struct err n = *e;
 		err_prefix(&n, "build %.8s: output kept in %.200s/pending for a later upload", op->id,

@@ -719,6 +719,19 @@ fail:
 	return NULL;
 }
 
+void logstore_remove(const char *path)
+{
+	char *side = malloc(strlen(path) + 5);
+	unlink(path);
+	if (!side)
+		return;
+	sprintf(side, "%s.ts", path);
+	unlink(side);
+	sprintf(side, "%s.idx", path);
+	unlink(side);
+	free(side);
+}
+
 struct logstore *logstore_ref(struct logstore *ls)
 {
 	atomic_fetch_add(&ls->refs, 1);

@@ -86,6 +86,10 @@ typedef int (*logstore_line_fn)(const struct logstore_line *line, void *arg);
  * logstore_unref), or NULL with `e` filled. `path` is copied. */
 struct logstore *logstore_open(const char *path, unsigned flags, struct err *e);
 
+/* Removes the files of the log at `path` (the spool, its times and its block
+ * index); missing files are fine. Stores still open keep reading them. */
+void logstore_remove(const char *path);
+
 /* Takes another reference; returns `ls`. */
 struct logstore *logstore_ref(struct logstore *ls);
 
