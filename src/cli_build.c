@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -46,6 +47,22 @@ static void s_copy(struct follow *f)
 	}
 }
 
+/* The log is complete. With AFTOMATO_TIMING set (benchmarks), says when, on
+ * stderr, so the time through the log store can be told from the archiving
+ * that follows. */
+static void s_log_complete(struct follow *f)
+{
+	if (f->log_done)
+		return;
+	f->log_done = true;
+	if (getenv("AFTOMATO_TIMING")) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		fprintf(stderr, "aftomato: timing: log complete at %lld.%09ld, %llu bytes\n",
+			(long long)ts.tv_sec, ts.tv_nsec, (unsigned long long)f->printed);
+	}
+}
+
 static void s_take_build(struct follow *f, struct build *b)
 {
 	build_free(f->build);
@@ -69,7 +86,7 @@ static void s_on_event(struct follow *f, struct msg *m)
 		s_copy(f);
 		if (f->log && logstore_is_finished(f->log)) {
 			s_copy(f);
-			f->log_done = true;
+			s_log_complete(f);
 		}
 	} else if (m->type == MSG_BUILD_CHANGED && strcmp(m->build->id, f->id) == 0) {
 		if (m->rc < 0) {
@@ -97,7 +114,7 @@ static void s_on_event(struct follow *f, struct msg *m)
 			m->log = NULL;
 			s_copy(f);
 			if (logstore_is_finished(f->log))
-				f->log_done = true;
+				s_log_complete(f);
 		}
 	} else if (m->type == MSG_NOTICE) {
 		fprintf(stderr, "aftomato: %s\n", m->err.msg);
@@ -147,7 +164,7 @@ static int s_follow(struct cli *c, const char *ref, bool wait_end)
 	 * shown whole once fetched. */
 	bool snapshot = !wait_end && build_status_active(f.build->status);
 	if (f.log && logstore_is_finished(f.log))
-		f.log_done = true;
+		s_log_complete(&f);
 	while (!snapshot && !(f.log_done && (f.final || !wait_end)) && !f.stdout_gone) {
 		struct msg *ev = cli_next(c, -1);
 		if (!ev) {
