@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -392,6 +393,11 @@ static int s_setup(struct sup *s, int lock, struct err *e)
 	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* A build is background work: the console an operator types into comes
+	 * first when they share the machine's cores. */
+	if (setpriority(PRIO_PROCESS, 0, SUPERVISE_NICE) < 0) {
+		/* not allowed to change it: the build runs at the caller's priority */
+	}
 	s->give_up_ms = json_integer_value(json_object_get(s->spec, "spoolRetryMs"));
 	if (s->give_up_ms <= 0)
 		s->give_up_ms = SPOOL_GIVE_UP_MS;

@@ -28,4 +28,7 @@ int supervise_main(const char *run_dir, int lock_fd);
  * out. */
 #define SUPERVISE_KILL_GRACE_MS 5000
 
+/* The nice value local builds (and their supervisor) run at. */
+#define SUPERVISE_NICE 10
+
 #endif
