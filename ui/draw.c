@@ -6,6 +6,7 @@
  * eviction here skips pairs used in the current frame, which alloc_pair cannot
  * know about. */
 #include "draw.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -305,72 +306,6 @@ void draw_style_attr(struct draw *d, const struct cell_style *s, attr_t *attrs, 
 /* Decodes one character of UTF-8 at s (len > 0 bytes): *wc is the character to
  * show ('?' for controls, invalid bytes and characters the locale cannot
  * show), *width its columns. Returns the bytes used (>= 1). */
-static size_t s_next(const unsigned char *s, size_t len, wchar_t *wc, int *width)
-{
-	unsigned c = s[0];
-	if (c >= 0x20 && c < 0x7f) {
-		*wc = (wchar_t)c;
-		*width = 1;
-		return 1;
-	}
-	*wc = L'?';
-	*width = 1;
-	if (c < 0xc2 || c > 0xf4)
-		return 1; /* C0, DEL, continuation bytes, overlong leads, > U+10FFFF */
-	size_t n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	if (len < n)
-		return 1;
-	uint32_t v = c & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
-	    (v >= 0xd800 && v <= 0xdfff))
-		return 1;
-	if (v < 0xa0)
-		return n; /* C1 controls */
-	int w = wcwidth((wchar_t)v);
-	if (w < 0)
-		return n;
-	*wc = (wchar_t)v;
-	*width = w;
-	return n;
-}
-
-int draw_text_width(const char *text, size_t len)
-{
-	int cols = 0;
-	const unsigned char *s = (const unsigned char *)text;
-	while (len) {
-		wchar_t wc;
-		int w;
-		size_t n = s_next(s, len, &wc, &w);
-		cols += w;
-		s += n;
-		len -= n;
-	}
-	return cols;
-}
-
-size_t draw_text_fit(const char *text, size_t len, int max_cols)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	size_t off = 0;
-	int cols = 0;
-	while (off < len) {
-		wchar_t wc;
-		int w;
-		size_t n = s_next(s + off, len - off, &wc, &w);
-		if (cols + w > max_cols)
-			break;
-		cols += w;
-		off += n;
-	}
-	return off;
-}
-
 /* Where text goes: the row, the next column, columns left, columns still to
  * skip (horizontal scroll) and whether anything was drawn yet. */
 struct s_out {
@@ -423,7 +358,8 @@ static void s_put(struct s_out *o, const char *text, size_t len, attr_t a, int p
 	while (len && o->left > 0) {
 		wchar_t wc;
 		int w;
-		size_t used = s_next(s, len, &wc, &w);
+		bool printable;
+		size_t used = utf8_next((const char *)s, len, &wc, &w, &printable);
 		s += used;
 		len -= used;
 		for (int k = s_visible(o, &wc, &w); k > 0 && o->left > 0; k--) {
@@ -544,11 +480,11 @@ void draw_box(struct draw *d, WINDOW *w, int y, int x, int h, int wid, const cha
 		};
 		for (int i = 0; i < 3; i++)
 			sp[i].style.elem = focused ? CELL_TITLE_FOCUSED : CELL_TITLE;
-		int tw = draw_text_width(title, sp[1].len) + 2;
+		int tw = utf8_width(title, sp[1].len) + 2;
 		int room = wid - 4;
 		if (tw > room) { /* keep the closing space */
-			sp[1].len = draw_text_fit(title, sp[1].len, room - 2);
-			tw = draw_text_width(title, sp[1].len) + 2;
+			sp[1].len = utf8_fit(title, sp[1].len, room - 2);
+			tw = utf8_width(title, sp[1].len) + 2;
 		}
 		draw_spans(d, w, y, x + 2, tw, 0, sp, 3);
 	}
@@ -571,8 +507,8 @@ void draw_progress(struct draw *d, WINDOW *w, int y, int x, int width, uint64_t 
 	} else {
 		snprintf(text, sizeof(text), "%.200s", label ? label : "");
 	}
-	size_t tlen = draw_text_fit(text, strlen(text), width);
-	int tw = draw_text_width(text, tlen);
+	size_t tlen = utf8_fit(text, strlen(text), width);
+	int tw = utf8_width(text, tlen);
 	/* The bar as one row of width columns: spaces, the centred text, spaces. */
 	char row[1024];
 	int pad = (width - tw) / 2;
@@ -584,7 +520,7 @@ void draw_progress(struct draw *d, WINDOW *w, int y, int x, int width, uint64_t 
 	memcpy(row + pad, text, tlen);
 	memset(row + pad + tlen, ' ', (size_t)(width - tw - pad));
 	size_t rlen = (size_t)pad + tlen + (size_t)(width - tw - pad);
-	size_t cut = draw_text_fit(row, rlen, filled);
+	size_t cut = utf8_fit(row, rlen, filled);
 	struct cell_span sp[2] = {
 	    {.text = row, .len = cut, .style = {.elem = CELL_PROGRESS}},
 	    {.text = row + cut, .len = rlen - cut, .style = {.elem = CELL_NORMAL}},
@@ -600,19 +536,19 @@ void draw_status(struct draw *d, WINDOW *w, int y, int x, int width, enum cell_e
 	left = left ? left : "";
 	right = right ? right : "";
 	size_t llen = strlen(left), rlen = strlen(right);
-	int rw = draw_text_width(right, rlen);
+	int rw = utf8_width(right, rlen);
 	if (rw > width) {
-		rlen = draw_text_fit(right, rlen, width);
-		rw = draw_text_width(right, rlen);
+		rlen = utf8_fit(right, rlen, width);
+		rw = utf8_width(right, rlen);
 	}
 	int room = width - rw - (rw ? 1 : 0);
-	int lw = draw_text_width(left, llen);
+	int lw = utf8_width(left, llen);
 	struct cell_span sp[2] = {
 	    {.text = left, .len = llen, .style = {.elem = (uint16_t)elem}},
 	    {.text = "\xe2\x80\xa6", .len = 3, .style = {.elem = (uint16_t)elem}}};
 	size_t nsp = 1;
 	if (lw > room) {
-		sp[0].len = room > 1 ? draw_text_fit(left, llen, room - 1) : 0;
+		sp[0].len = room > 1 ? utf8_fit(left, llen, room - 1) : 0;
 		nsp = room > 0 ? 2 : 1;
 	}
 	draw_line(d, w, y, x, width, 0, sp, nsp, elem);

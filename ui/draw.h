@@ -102,12 +102,6 @@ void draw_progress(struct draw *d, WINDOW *w, int y, int x, int width, uint64_t 
 void draw_status(struct draw *d, WINDOW *w, int y, int x, int width, enum cell_elem elem,
 		 const char *left, const char *right);
 
-/* Display width of UTF-8 text as draw_* would show it (controls and invalid
- * bytes count 1, wide characters 2, combining marks 0). Pure. */
-int draw_text_width(const char *text, size_t len);
 
-/* The number of bytes of text (len bytes) that fit in max_cols columns, never
- * cutting a character. Pure. */
-size_t draw_text_fit(const char *text, size_t len, int max_cols);
 
 #endif

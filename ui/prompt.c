@@ -15,6 +15,7 @@
  * readline's format (one entry a line); it is appended to on each submit and
  * cut to history_max entries with readline's history_truncate_file. */
 #include "prompt.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -602,7 +603,7 @@ int prompt_draw(struct prompt *p, struct draw *d, WINDOW *w, int y, int x, int w
 	int lw = draw_text(d, w, y, x, width, CELL_PROMPT, p->label);
 	int avail = width - lw;
 	const char *line = prompt_line(p);
-	int cur = draw_text_width(line, prompt_cursor(p));
+	int cur = utf8_width(line, prompt_cursor(p));
 	if (avail <= 0)
 		return x + width - 1;
 	if (cur < p->hscroll)

@@ -1,4 +1,5 @@
 #include "status.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -58,7 +59,7 @@ static void s_put_elided(struct view_canvas *c, const struct layout_rect *r, int
 {
 	int room = r->w - x - 1;
 	size_t len = strlen(msg);
-	if (room < 8 || view_text_width(msg, len) <= room) {
+	if (room < 8 || utf8_width(msg, len) <= room) {
 		view_puts(c, r, 0, x, elem, 0, msg);
 		return;
 	}
@@ -66,10 +67,10 @@ static void s_put_elided(struct view_canvas *c, const struct layout_rect *r, int
 	int dw = unicode ? 1 : 3;
 	int head_w = (room - dw) / 3;
 	int tail_w = room - dw - head_w;
-	size_t head = view_text_fit(msg, len, head_w);
+	size_t head = utf8_fit(msg, len, head_w);
 	/* the tail: the shortest suffix that fits */
 	size_t start = len;
-	while (start > head && view_text_width(msg + start - 1, len - start + 1) <= tail_w)
+	while (start > head && utf8_width(msg + start - 1, len - start + 1) <= tail_w)
 		start--;
 	while (start < len && ((unsigned char)msg[start] & 0xc0) == 0x80)
 		start++;
@@ -95,10 +96,10 @@ void status_render(const struct status *s, const struct profile *p, bool unicode
 		 s->conn_why, s->conn_why[0] ? ")" : "", sep, s->running, s->queued);
 	char right[48];
 	snprintf(right, sizeof(right), "%s:help  ::cmd ", s->help_key[0] ? s->help_key : "?");
-	int rw = view_text_width(right, strlen(right));
-	int iw = view_text_width(info, strlen(info));
+	int rw = utf8_width(right, strlen(right));
+	int iw = utf8_width(info, strlen(info));
 	const char *msg = s->hint[0] ? s->hint : s->message;
-	int mw = view_text_width(msg, strlen(msg));
+	int mw = utf8_width(msg, strlen(msg));
 	uint16_t melem = s->hint[0]    ? CELL_STATUS_WARN
 			 : s->is_error ? CELL_STATUS_ERROR
 				       : CELL_STATUS_BAR;

@@ -1,4 +1,5 @@
 #include "view.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,57 +86,6 @@ static struct view_run *s_run(struct view_canvas *c, int y)
 
 /* One character of text at p (n bytes left): its length in bytes (0 for an
  * invalid or control byte, which shows as one '?') and its width. */
-static size_t s_char(const char *p, size_t n, int *width)
-{
-	unsigned char ch = (unsigned char)*p;
-	if (ch < 0x80) {
-		*width = 1;
-		return ch < 0x20 || ch == 0x7f ? 0 : 1;
-	}
-	mbstate_t st;
-	memset(&st, 0, sizeof(st));
-	wchar_t wc;
-	size_t k = mbrtowc(&wc, p, n, &st);
-	if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-		*width = 1;
-		return 0;
-	}
-	int w = wcwidth(wc);
-	if (w < 0 || (wc >= 0x80 && wc < 0xa0)) {
-		*width = 1;
-		return 0;
-	}
-	*width = w;
-	return k;
-}
-
-int view_text_width(const char *text, size_t len)
-{
-	int cols = 0;
-	for (size_t i = 0; i < len;) {
-		int w;
-		size_t k = s_char(text + i, len - i, &w);
-		cols += w;
-		i += k ? k : 1;
-	}
-	return cols;
-}
-
-size_t view_text_fit(const char *text, size_t len, int max_cols)
-{
-	int cols = 0;
-	size_t i = 0;
-	while (i < len) {
-		int w;
-		size_t k = s_char(text + i, len - i, &w);
-		if (cols + w > max_cols)
-			break;
-		cols += w;
-		i += k ? k : 1;
-	}
-	return i;
-}
-
 int view_put(struct view_canvas *c, const struct layout_rect *r, int y, int x, const char *text,
 	     size_t len, struct cell_style st)
 {
@@ -152,18 +102,19 @@ int view_put(struct view_canvas *c, const struct layout_rect *r, int y, int x, c
 	size_t o = 0;
 	int cols = 0;
 	for (size_t i = 0; i < len;) {
+		wchar_t wc;
 		int w;
-		size_t k = s_char(text + i, len - i, &w);
-		if (cols + w > room || o + (k ? k : 1) > cap)
+		bool printable;
+		size_t k = utf8_next(text + i, len - i, &wc, &w, &printable);
+		if (cols + w > room || o + (printable ? k : 1) > cap)
 			break;
-		if (k) {
+		if (printable) {
 			memcpy(out + o, text + i, k);
 			o += k;
-			i += k;
 		} else {
 			out[o++] = '?';
-			i++;
 		}
+		i += k;
 		cols += w;
 	}
 	if (o == 0)
@@ -265,9 +216,10 @@ char *view_canvas_row_text(const struct view_canvas *c, int y)
 			continue;
 		}
 		while (pos < len && col < (int)cols) {
+			wchar_t wc;
 			int w;
-			size_t k = s_char(t + pos, len - pos, &w);
-			size_t nb = k ? k : 1;
+			bool printable;
+			size_t nb = utf8_next(t + pos, len - pos, &wc, &w, &printable);
 			free(cell[col]);
 			cell[col] = xstrndup(t + pos, nb);
 			for (int extra = 1; extra < w && col + extra < (int)cols; extra++) {

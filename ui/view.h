@@ -68,11 +68,6 @@ void view_progress(struct view_canvas *c, const struct layout_rect *r, int y, in
 int view_spans(struct view_canvas *c, const struct layout_rect *r, int y, int x,
 	       const struct cell_span *spans, size_t n);
 
-/* Display width of UTF-8 text as view_put shows it, and how many bytes fit in
- * max_cols columns without cutting a character. */
-int view_text_width(const char *text, size_t len);
-size_t view_text_fit(const char *text, size_t len, int max_cols);
-
 /* The text of row y as plain UTF-8 (runs merged over spaces), for tests and
  * for the e2e harness's debugging. New string, caller frees. */
 char *view_canvas_row_text(const struct view_canvas *c, int y);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "draw.h"
+#include "utf8.h"
 
 #define SHIPPED AFTOMATO_SOURCE_DIR "/themes"
 static const char *const s_dirs[] = {SHIPPED, NULL};
@@ -140,7 +141,7 @@ static void test_text(void **state)
 	s_row_is(w, 1, 0, cols + 1,
 		 L"a?]52;c?z?b?"
 		 L"?(???c.");
-	assert_int_equal(draw_text_width(bad.text, bad.len), cols);
+	assert_int_equal(utf8_width(bad.text, bad.len), cols);
 
 	/* combining marks stay on their character */
 	struct cell_span comb = s_span("e\xcc\x81x", CELL_NORMAL);
@@ -154,10 +155,10 @@ static void test_text(void **state)
 	assert_true(wch[0] == L'e' && wch[1] == 0x301);
 	assert_int_equal(s_at(w, 2, 1).wc, L'x');
 
-	assert_int_equal(draw_text_width("h\xc3\xa9\xe4\xb8\x96", 6), 4);
-	assert_int_equal(draw_text_fit("h\xc3\xa9\xe4\xb8\x96z", 7, 3), 3);
-	assert_int_equal(draw_text_fit("h\xc3\xa9\xe4\xb8\x96z", 7, 4), 6);
-	assert_int_equal(draw_text_fit("abc", 3, 0), 0);
+	assert_int_equal(utf8_width("h\xc3\xa9\xe4\xb8\x96", 6), 4);
+	assert_int_equal(utf8_fit("h\xc3\xa9\xe4\xb8\x96z", 7, 3), 3);
+	assert_int_equal(utf8_fit("h\xc3\xa9\xe4\xb8\x96z", 7, 4), 6);
+	assert_int_equal(utf8_fit("abc", 3, 0), 0);
 
 	delwin(w);
 	draw_free(d);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "utf8.h"
 #include "layout.h"
 #include "logstore.h"
 #include "model.h"
@@ -339,8 +340,8 @@ static void test_canvas(void **state)
 	/* a wide character that does not fit is not cut in half */
 	w = view_puts(&c, &r, 2, 4, CELL_NORMAL, 0, "x漢字");
 	assert_int_equal(w, 1);
-	assert_int_equal(view_text_width("漢字a", strlen("漢字a")), 5);
-	assert_int_equal(view_text_fit("漢字a", strlen("漢字a"), 3), 3);
+	assert_int_equal(utf8_width("漢字a", strlen("漢字a")), 5);
+	assert_int_equal(utf8_fit("漢字a", strlen("漢字a"), 3), 3);
 	/* rows and runs outside the canvas are ignored */
 	assert_int_equal(view_puts(&c, &r, 5, 0, CELL_NORMAL, 0, "zz"), 0);
 	view_canvas_reset(&c, 2, 4);
