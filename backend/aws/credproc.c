@@ -71,13 +71,8 @@ int credproc_parse(const char *text, size_t len, struct creds *out, struct err *
 		err_set(e, ERR_PROTO, "bad Expiration '%.40s'", exp);
 	else
 		rc = 0;
-	if (rc == 0) {
-		out->access_key_id = xstrdup(akid);
-		out->secret_access_key = xstrdup(secret);
-		out->session_token = token && *token ? xstrdup(token) : NULL;
-		out->expires_ms = exp_ms;
-		out->obtained_ms = timeutil_wall_ms();
-	}
+	if (rc == 0)
+		creds_set(out, akid, secret, token, exp_ms);
 	if (secret)
 		memset((char *)secret, 0, strlen(secret));
 out:

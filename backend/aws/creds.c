@@ -79,6 +79,16 @@ void creds_copy(struct creds *dst, const struct creds *src)
 	dst->source = xstrdup(src->source);
 }
 
+void creds_set(struct creds *c, const char *access_key_id, const char *secret_access_key,
+	       const char *session_token, int64_t expires_ms)
+{
+	c->access_key_id = xstrdup(access_key_id);
+	c->secret_access_key = xstrdup(secret_access_key);
+	c->session_token = session_token && *session_token ? xstrdup(session_token) : NULL;
+	c->expires_ms = expires_ms;
+	c->obtained_ms = timeutil_wall_ms();
+}
+
 bool creds_valid(const struct creds *c, int64_t now_ms)
 {
 	return c && c->access_key_id && c->secret_access_key &&

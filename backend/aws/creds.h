@@ -47,6 +47,10 @@ struct creds {
 void creds_cleanup(struct creds *c);
 /* Deep copy into dst (overwritten). */
 void creds_copy(struct creds *dst, const struct creds *src);
+/* Fills c with copies of a provider's answer, obtained now (token NULL or
+ * empty: none). */
+void creds_set(struct creds *c, const char *access_key_id, const char *secret_access_key,
+	       const char *session_token, int64_t expires_ms);
 /* Whether c has keys and, if temporary, has not expired at now_ms. */
 bool creds_valid(const struct creds *c, int64_t now_ms);
 

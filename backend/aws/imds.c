@@ -71,13 +71,8 @@ int imds_parse_credentials(const char *text, size_t len, const char *what, struc
 		err_set(e, ERR_PROTO, "%s: bad Expiration '%.40s'", what, exp);
 	else
 		rc = 0;
-	if (rc == 0) {
-		out->access_key_id = xstrdup(akid);
-		out->secret_access_key = xstrdup(secret);
-		out->session_token = token && *token ? xstrdup(token) : NULL;
-		out->expires_ms = exp_ms;
-		out->obtained_ms = timeutil_wall_ms();
-	}
+	if (rc == 0)
+		creds_set(out, akid, secret, token, exp_ms);
 	s_wipe_json_string(j, "SecretAccessKey");
 	s_wipe_json_string(j, "Token");
 	json_decref(j);

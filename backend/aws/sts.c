@@ -45,11 +45,7 @@ int sts_parse_credentials(const char *xml, size_t len, const char *action, struc
 	} else if (!exp || awsutil_parse_iso8601(exp, &exp_ms) < 0) {
 		err_set(e, ERR_PROTO, "STS %s: the answer has no valid Expiration", action);
 	} else {
-		out->access_key_id = xstrdup(akid);
-		out->secret_access_key = xstrdup(secret);
-		out->session_token = xstrdup(token);
-		out->expires_ms = exp_ms;
-		out->obtained_ms = timeutil_wall_ms();
+		creds_set(out, akid, secret, token, exp_ms);
 		rc = 0;
 	}
 	/* The tree held the secret: wipe its texts before freeing. */
