@@ -16,7 +16,6 @@
 #include "awsclient.h"
 #include "awsutil.h"
 #include "evloop.h"
-#include "timeutil.h"
 #include "xmem.h"
 
 #define OUT_MAX_BYTES (64u << 10)

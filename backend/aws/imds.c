@@ -11,7 +11,6 @@
 #include "awsutil.h"
 #include "evloop.h"
 #include "fsutil.h"
-#include "timeutil.h"
 #include "xmem.h"
 
 #define IMDS_TOKEN_TTL_S     "21600"

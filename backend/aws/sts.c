@@ -10,7 +10,6 @@
 #include "awsutil.h"
 #include "evloop.h"
 #include "fsutil.h"
-#include "timeutil.h"
 #include "xmem.h"
 #include "xmltree.h"
 
