@@ -24,14 +24,9 @@ profiles:
     data_dir: $DATA
 YAML
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 
-aft() {
-	"$AFTOMATO" "$@"
-}
+
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 # project KEY < build.sh   (descriptor text in $DESC, if set)
 project() {
@@ -43,33 +38,14 @@ project() {
 	fi
 }
 
-# field BUILD NAME: one attribute of a build record
-field() {
-	aft show "$1" --json | python3 -c "import json,sys; v=json.load(sys.stdin).get('$2'); print('' if v is None else v)"
-}
 
-# wait_until TIMEOUT_S COMMAND...: polls until the command succeeds.
-wait_until() {
-	local limit=$(( $(date +%s) + $1 ))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$limit" ] || return 1
-		sleep 0.1
-	done
-}
 
-status_is() {
-	[ "$(field "$1" status)" = "$2" ]
-}
 
 # Zombie processes whose parent is this shell or one of its children.
 zombies() {
 	ps -eo stat=,ppid=,pid=,args= | awk -v me=$$ '$1 ~ /^Z/ && $2 == me'
 }
 
-no_proc() {
-	! pgrep -f -- "$T" >/dev/null
-}
 
 no_strays() {
 	wait_until 15 no_proc || fail "processes left behind: $(pgrep -af -- "$T")"

@@ -34,6 +34,8 @@ LOG_BUCKET=$AFT_AWS_LOGS_BUCKET
 TABLE=$AFT_AWS_TABLE
 INDEX=$AFT_AWS_INDEX
 
+. "$(dirname "${BASH_SOURCE[0]}")/../../common.sh"
+
 # write_config [EXTRA_AWS_YAML]: the profile, endpoints from the env file.
 write_config() {
 	cat > "$AFTOMATO_CONFIG" <<YAML
@@ -51,15 +53,8 @@ YAML
 }
 write_config
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 ok() { echo "ok: $*"; }
 
-aft() {
-	"$AFTOMATO" "$@"
-}
 
 # project KEY < build.sh
 project() {
@@ -91,10 +86,6 @@ UA="\"match_headers\":{\"user-agent\":\"exec-env/aft-$RUN\"}"
 # json EXPR: evaluates a Python expression over the JSON on stdin (as "d").
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if isinstance(r,str) else json.dumps(r))' "$1"; }
 
-# field BUILD NAME: one attribute of a build record, through aftomato
-field() {
-	aft show "$1" --json | json "'' if d.get('$2') is None else str(d.get('$2'))"
-}
 
 # ddb_field ID NAME: one attribute as DynamoDB holds it (awscli get-item)
 ddb_field() {
@@ -107,16 +98,7 @@ log_count() {
 	admin GET /log | json "len([e for e in d if ('$1' in (e['path'] or '') or '$1' in (e['target'] or '')) and ('${2:-}' in ('', e['method']))])"
 }
 
-wait_until() {
-	local limit=$(( $(date +%s) + $1 ))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$limit" ] || return 1
-		sleep 0.2
-	done
-}
 
-status_is() { [ "$(field "$1" status)" = "$2" ]; }
 
 # expect_fail PATTERN COMMAND...: the command fails (exit 1 or 2, not a crash)
 # with a one-line error containing PATTERN (grep -E) on stderr, and no
@@ -136,7 +118,6 @@ expect_fail() {
 	tail -1 "$T/err" > "$T/err.last"
 }
 
-no_proc() { ! pgrep -f -- "$T" >/dev/null; }
 
 cleanup() {
 	pkill -KILL -f -- "$T" 2>/dev/null || true

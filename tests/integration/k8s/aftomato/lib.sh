@@ -29,6 +29,8 @@ PATH="$BIN:$PATH" "$AFT_SOURCE_DIR/tests/servers/k8s/start.sh" "$SRV" ${K8S_SERV
 . "$SRV/env"
 unset KUBECONFIG
 
+. "$(dirname "${BASH_SOURCE[0]}")/../../common.sh"
+
 write_config() {
 	cat > "$AFTOMATO_CONFIG" <<YAML
 profile: k8s
@@ -43,14 +45,7 @@ YAML
 }
 write_config
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 
-aft() {
-	"$AFTOMATO" "$@"
-}
 
 # project KEY < build.sh   (descriptor text in $DESC; buildImage defaults)
 project() {
@@ -60,22 +55,8 @@ project() {
 	printf 'buildImage: %s\n%s\n' "${IMAGE:-aftomato/build:test}" "${DESC:-}" > "$REPO/$1/project.yaml"
 }
 
-field() {
-	aft show "$1" --json | python3 -c "import json,sys; v=json.load(sys.stdin).get('$2'); print('' if v is None else v)"
-}
 
-wait_until() {
-	local limit=$(( $(date +%s) + $1 ))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$limit" ] || return 1
-		sleep 0.1
-	done
-}
 
-status_is() {
-	[ "$(field "$1" status)" = "$2" ]
-}
 
 # admin METHOD PATH [JSON]: the test server's admin endpoint
 admin() {
