@@ -164,17 +164,18 @@ static void s_read_status(struct run *r, struct exec_result *res)
 static int s_claim(struct run *r, bool without_status)
 {
 	char *path = s_run_file(r, "finalize.lock");
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	struct stat held, now;
+	/* Another process may have finished and removed the run meanwhile: the
+	 * lock file (made with the run, never again) is then gone, or the status
+	 * that process removed first. */
+	bool mine = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &held) == 0 &&
+		    stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+		    held.st_dev == now.st_dev && (without_status || s_has_status(r));
 	free(path);
-	if (fd < 0)
-		return 0;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return 0;
-	}
-	/* Another process may have finished and removed the run meanwhile. */
-	if (!without_status && !s_has_status(r)) {
-		close(fd);
+	if (!mine) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
 	}
 	r->finalize_fd = fd;
@@ -477,6 +478,7 @@ static int s_prepare_run(struct exec_local *x, const struct build *b, const stru
 	char *lock = xasprintf("%s/lock", tmp_dir);
 	char *fifo = xasprintf("%s/control", tmp_dir);
 	char *spec_path = xasprintf("%s/spec.json", tmp_dir);
+	char *final_lock = xasprintf("%s/finalize.lock", tmp_dir);
 	json_t *spec = NULL;
 	char *text = NULL;
 	int rc = -1;
@@ -492,6 +494,9 @@ static int s_prepare_run(struct exec_local *x, const struct build *b, const stru
 		err_errno(e, errno, "cannot create %.300s", fifo);
 		goto out;
 	}
+	/* Made here, never again: a run dir being removed cannot grow a new one. */
+	if (fsutil_write_atomic(final_lock, "", 0, e) < 0)
+		goto out;
 	char *run_dir = datadir_run(x->data_dir, b->id);
 	spec = s_spec(x, b, p, ws, run_dir);
 	free(run_dir);
@@ -508,6 +513,7 @@ out:
 	free(lock);
 	free(fifo);
 	free(spec_path);
+	free(final_lock);
 	free(text);
 	json_decref(spec);
 	return rc;
@@ -633,6 +639,11 @@ static void s_cleanup(struct executor *base, const char *id)
 	struct err e = {0};
 	char *ws = datadir_work(x->data_dir, id);
 	char *run_dir = datadir_run(x->data_dir, id);
+	/* The status first: a process that takes the finalize lock after this
+	 * one lets it go finds no status and leaves the build alone. */
+	char *status = xasprintf("%s/status.json", run_dir);
+	unlink(status);
+	free(status);
 	fsutil_rm_rf(ws, &e);
 	fsutil_rm_rf(run_dir, &e); /* last: the finalize lock goes with it */
 	struct run *r = s_find(x, id);

@@ -41,6 +41,10 @@ struct lifecycle {
 	 * about changes other processes made. */
 	char **seen;
 	size_t n_seen;
+	/* Active builds whose log was opened here but which run (or wait)
+	 * elsewhere: their end is announced even when no pass saw them active. */
+	char **watch;
+	size_t n_watch;
 };
 
 /* A request in progress. */
@@ -490,6 +494,28 @@ static void s_seen_diff(struct lifecycle *lc, const struct build_list *now)
 	free(lc->seen);
 	lc->seen = next;
 	lc->n_seen = now->n;
+	size_t kept = 0;
+	for (size_t k = 0; k < lc->n_watch; k++) {
+		bool still = false;
+		for (size_t i = 0; i < now->n && !still; i++)
+			still = strcmp(lc->watch[k], now->items[i]->id) == 0;
+		if (still) {
+			lc->watch[kept++] = lc->watch[k];
+		} else {
+			s_announce(lc, lc->watch[k]);
+			free(lc->watch[k]);
+		}
+	}
+	lc->n_watch = kept;
+}
+
+static void s_watch(struct lifecycle *lc, const char *id)
+{
+	for (size_t k = 0; k < lc->n_watch; k++)
+		if (strcmp(lc->watch[k], id) == 0)
+			return;
+	lc->watch = xrealloc(lc->watch, (lc->n_watch + 1) * sizeof(char *));
+	lc->watch[lc->n_watch++] = xstrdup(id);
 }
 
 static void s_pass_active(void *ctx, struct store_reply *r)
@@ -677,7 +703,10 @@ static void s_log_open(struct op *op, struct build *b)
 		s_done(op, -1, &e);
 		return;
 	}
-	/* A queued build's log comes with the MSG_LOG_GREW sent when it starts. */
+	/* A queued build's log comes with the MSG_LOG_GREW sent when it starts
+	 * here; one that starts or ends elsewhere is found by the next pass. */
+	if (!ls && build_status_active(b->status))
+		s_watch(lc, b->id);
 	struct logstore *cur = logfeed_get(lc->feed, b->id, container);
 	op->m->log = cur ? logstore_ref(cur) : NULL;
 	s_done(op, 0, NULL);
@@ -857,6 +886,9 @@ void lifecycle_free(struct lifecycle *lc)
 	for (size_t i = 0; i < lc->n_seen; i++)
 		free(lc->seen[i]);
 	free(lc->seen);
+	for (size_t i = 0; i < lc->n_watch; i++)
+		free(lc->watch[i]);
+	free(lc->watch);
 	logfeed_free(lc->feed);
 	if (lc->sched_fd >= 0)
 		close(lc->sched_fd);

@@ -18,6 +18,12 @@
 
 #define INFLATE_OUT_BYTES (1u << 20)
 #define LOCAL_READ_BYTES  (1u << 20)
+/* A build that ended moments ago may not have its log archived yet (another
+ * process finalises it, or its record went final before its empty log was
+ * written): a missing log is looked for again for this long. */
+#define ARCHIVE_SETTLE_S    15
+#define ARCHIVE_RETRY_MS    250
+#define ARCHIVE_RETRY_TRIES 40
 
 struct feed {
 	struct feed *next;
@@ -48,6 +54,9 @@ struct fetch {
 	char *local_path;
 	struct err err;
 	bool error;
+	int64_t ended_s; /* when the build ended (Unix seconds) */
+	int tries;       /* looks for a log not archived yet */
+	struct evloop_timer *retry;
 };
 
 struct logfeed {
@@ -69,12 +78,20 @@ struct logfeed *logfeed_new(struct evloop *loop, const char *data_dir, logfeed_e
 	return f;
 }
 
+static void s_fetch_end(struct fetch *ft, int rc, const struct err *e);
+
 static void s_feed_free(struct logfeed *f, struct feed *fd)
 {
 	if (fd->timer)
 		evloop_timer_cancel(f->loop, fd->timer);
-	if (fd->fetch)
-		fd->fetch->feed = NULL;
+	if (fd->fetch) {
+		struct fetch *ft = fd->fetch;
+		ft->feed = NULL;
+		if (ft->retry) { /* waiting, not transferring: it ends here */
+			evloop_timer_cancel(f->loop, ft->retry);
+			s_fetch_end(ft, 0, NULL);
+		}
+	}
 	logstore_unref(fd->log);
 	free(fd->container);
 	free(fd);
@@ -277,9 +294,39 @@ static int s_on_data(void *ctx, const char *buf, size_t len)
 	return 0;
 }
 
+/* Starts over (both phases, emptied cache files) after a short wait. */
+static void s_fetch_again(void *arg)
+{
+	struct fetch *ft = arg;
+	ft->retry = NULL;
+	char *ts = xasprintf("%s.ts", ft->cache);
+	if (truncate(ft->cache, 0) < 0 || truncate(ts, 0) < 0) {
+		struct err e;
+		err_errno(&e, errno, "cannot empty %.300s", ft->cache);
+		free(ts);
+		s_fetch_end(ft, -1, &e);
+		return;
+	}
+	free(ts);
+	ft->log_phase = false;
+	s_fetch_phase(ft);
+}
+
+static bool s_may_settle(struct fetch *ft, int rc, const struct err *e)
+{
+	return ft->feed && ft->log_phase && rc < 0 && e->code == ERR_NOTFOUND &&
+	       ft->tries < ARCHIVE_RETRY_TRIES &&
+	       timeutil_wall_ms() / 1000 - ft->ended_s <= ARCHIVE_SETTLE_S;
+}
+
 /* One phase ended (rc, e): the times are optional, the log is not. */
 static void s_phase_done(struct fetch *ft, int rc, const struct err *e)
 {
+	if (s_may_settle(ft, rc, e)) {
+		ft->tries++;
+		ft->retry = evloop_timer(ft->feed->owner->loop, ARCHIVE_RETRY_MS, s_fetch_again, ft);
+		return;
+	}
 	if (!ft->feed || ft->log_phase || (rc < 0 && e->code != ERR_NOTFOUND)) {
 		if (!ft->log_phase && rc < 0) {
 			/* Times that cannot be read: show the log without them. */
@@ -402,6 +449,7 @@ void logfeed_fetch(struct logfeed *f, struct blob *blob, const struct build *b)
 	ft->local_fd = ft->out_fd = -1;
 	ft->out = xmalloc(INFLATE_OUT_BYTES);
 	ft->log_key = b->log_key ? xstrdup(b->log_key) : build_log_key(b->project_key, b->id);
+	ft->ended_s = b->build_time + b->elapsed_s;
 	inflateInit2(&ft->z, 15 + 32);
 	fd->fetch = ft;
 	s_fetch_phase(ft);

@@ -27,7 +27,8 @@ rc=$?
 set -e
 [ $rc -eq 3 ] || fail "follower exit status $rc, want 3"
 [ "$(field "$id" status)" = cancelled ] || fail "status"
-aft logs "$id" | grep -q "tick 3" || fail "log of the cancelled build lost"
+aft logs "$id" > "$T/log" 2>&1 || fail "logs of the cancelled build: exit $? ($(tail -1 "$T/log"))"
+grep -q "tick 3" "$T/log" || fail "log of the cancelled build lost: $(wc -l < "$T/log") lines"
 set +e
 aft cancel "$id" 2> "$T/err2"
 rc=$?

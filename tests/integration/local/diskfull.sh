@@ -28,8 +28,12 @@ grep -qv '^aftomato: ' "$T/err" && fail "stderr: $(cat "$T/err")"
 id=$(head -1 "$T/out")
 kept=$(grep -c '^full ' "$T/out" || true)
 [ "$kept" -gt 1000 ] || fail "only $kept lines kept"
-# What was followed is a prefix of the real output, in order, with no gap.
-grep '^full ' "$T/out" | awk '{ if ($2 + 0 != NR) { print "gap at " NR; exit 1 } }' || fail "gap"
+# What was followed is a prefix of the real output, in order, with no gap;
+# the last line may be cut where the disk filled (kept as written, unended).
+tail -n +2 "$T/out" > "$T/followed"
+seq -f 'full %07.0f ....................................................' 1 200000 > "$T/expected"
+cmp -n "$(wc -c < "$T/followed")" "$T/expected" "$T/followed" ||
+	fail "what was followed is not a prefix of the output"
 
 # Room again: the output kept in pending/ is uploaded by the next command and
 # the log read back has those same lines.
@@ -37,6 +41,6 @@ mount -o remount,size=64m "$DATA"
 wait_until 20 status_is "$id" error || fail "status $(field "$id" status)"
 wait_until 20 test -f "$DATA/blobs/aftomato-console-logs/team/full/$id.log.gz" ||
 	fail "pending log never uploaded"
-aft logs "$id" | grep '^full ' | cmp - <(grep '^full ' "$T/out") || fail "stored log differs"
+aft logs "$id" | cmp - "$T/followed" || fail "stored log differs from what was followed"
 no_strays
 echo ok

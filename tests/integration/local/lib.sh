@@ -24,8 +24,6 @@ profiles:
     data_dir: $DATA
 YAML
 
-
-
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 # project KEY < build.sh   (descriptor text in $DESC, if set)
@@ -38,14 +36,10 @@ project() {
 	fi
 }
 
-
-
-
 # Zombie processes whose parent is this shell or one of its children.
 zombies() {
 	ps -eo stat=,ppid=,pid=,args= | awk -v me=$$ '$1 ~ /^Z/ && $2 == me'
 }
-
 
 no_strays() {
 	wait_until 15 no_proc || fail "processes left behind: $(pgrep -af -- "$T")"

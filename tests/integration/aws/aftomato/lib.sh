@@ -55,7 +55,6 @@ write_config
 
 ok() { echo "ok: $*"; }
 
-
 # project KEY < build.sh
 project() {
 	mkdir -p "$REPO/$1"
@@ -86,7 +85,6 @@ UA="\"match_headers\":{\"user-agent\":\"exec-env/aft-$RUN\"}"
 # json EXPR: evaluates a Python expression over the JSON on stdin (as "d").
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if isinstance(r,str) else json.dumps(r))' "$1"; }
 
-
 # ddb_field ID NAME: one attribute as DynamoDB holds it (awscli get-item)
 ddb_field() {
 	ddbcli get-item --table-name "$TABLE" --key "{\"buildID\":{\"S\":\"$1\"}}" |
@@ -97,8 +95,6 @@ ddb_field() {
 log_count() {
 	admin GET /log | json "len([e for e in d if ('$1' in (e['path'] or '') or '$1' in (e['target'] or '')) and ('${2:-}' in ('', e['method']))])"
 }
-
-
 
 # expect_fail PATTERN COMMAND...: the command fails (exit 1 or 2, not a crash)
 # with a one-line error containing PATTERN (grep -E) on stderr, and no
@@ -117,7 +113,6 @@ expect_fail() {
 	! grep -qF -- "$AWS_SECRET_ACCESS_KEY" "$T/err" || fail "the secret key is in the message"
 	tail -1 "$T/err" > "$T/err.last"
 }
-
 
 cleanup() {
 	pkill -KILL -f -- "$T" 2>/dev/null || true

@@ -45,8 +45,6 @@ YAML
 }
 write_config
 
-
-
 # project KEY < build.sh   (descriptor text in $DESC; buildImage defaults)
 project() {
 	mkdir -p "$REPO/$1"
@@ -54,9 +52,6 @@ project() {
 	chmod +x "$REPO/$1/build.sh"
 	printf 'buildImage: %s\n%s\n' "${IMAGE:-aftomato/build:test}" "${DESC:-}" > "$REPO/$1/project.yaml"
 }
-
-
-
 
 # admin METHOD PATH [JSON]: the test server's admin endpoint
 admin() {
