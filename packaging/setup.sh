@@ -11,7 +11,7 @@ sudo=()
 pkgs=(build-essential cmake pkg-config
       libncurses-dev libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev
       libreadline-dev libsqlite3-dev libexpat1-dev zlib1g-dev libpcre2-dev
-      libcmocka-dev tmux awscli yamllint openssl curl procps python3 python3-pyte python3-yaml bc time)
+      libcmocka-dev tmux strace awscli yamllint openssl curl procps python3 python3-pyte python3-yaml bc time)
 
 missing=()
 for p in "${pkgs[@]}"; do

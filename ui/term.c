@@ -115,6 +115,13 @@ int term_start(void)
 		return -1;
 	set_term(scr);
 	s_screen = scr;
+	/* ncurses 6.4 flushes its output at every cursor move until the screen
+	 * has once been left and resumed (it takes a screen never suspended for
+	 * one driven by a bare terminfo program): a frame would cost a write(2)
+	 * per changed run of cells, each waking the terminal or sshd. Leaving
+	 * and resuming once, before anything is drawn, makes a frame one write. */
+	endwin();
+	refresh();
 	/* finish every frame even while keys wait: the loop reads them next */
 	typeahead(-1);
 	cbreak();

@@ -465,6 +465,47 @@ def test_plain(aft, tmp):
             con.close()
 
 
+def test_frames(aft, tmp):
+    """A frame reaches the terminal in one write(2), not one per changed run
+    of cells (each write wakes the terminal, or sshd, and costs latency)."""
+    con = Console(aft, tmp, "frames", config=fixture_config())
+    trace = os.path.join(con.dir, "strace.out")
+    tracer = None
+    try:
+        con.wait(r"e2e/slow")
+        con.type(":build e2e/slow main")
+        con.keys("Enter")
+        # the pane is full and scrolls: each frame changes many runs of cells
+        con.wait(r"slow tick 30\b", what="the slow build's log")
+        pid = con.console_pid()
+        # The UI thread only (the process's main thread): its writes and polls.
+        tracer = subprocess.Popen(["strace", "-q", "-e", "trace=write,poll", "-o", trace,
+                                   "-p", str(pid)], stderr=subprocess.DEVNULL)
+        con.wait(r"slow tick 38\b", what="more of the log")
+        con.type("j")  # a key's frame too
+        con.wait(r"slow tick 42\b", what="more of the log")
+    finally:
+        if tracer:
+            tracer.terminate()
+            tracer.wait()
+        con.type("Q")
+        con.close()
+    # Writes to the terminal between two polls of the loop: the frame, and at
+    # most the cursor's visibility next to it.
+    frames, worst, run = 0, 0, 0
+    with open(trace) as f:
+        for line in f:
+            if line.startswith("poll("):
+                if run:
+                    frames += 1
+                    worst = max(worst, run)
+                run = 0
+            elif line.startswith("write(1,"):
+                run += 1
+    check(frames >= 10, "only %d frames seen while the log grew" % frames)
+    check(worst <= 2, "a frame took %d writes to the terminal" % worst)
+
+
 TESTS = {
     "basic": test_basic,
     "search": test_search_filter,
@@ -472,6 +513,7 @@ TESTS = {
     "hostile": test_hostile,
     "signals": test_signals,
     "plain": test_plain,
+    "frames": test_frames,
 }
 
 
