@@ -77,6 +77,30 @@ static void s_artifacts(struct app *a, const struct build *b)
 
 /* The build an action is about: the argument (resolved by the worker first)
  * or the selection. */
+/* Does act on build b (borrowed): the selected one, or one named by ID. */
+static void s_act_on(struct app *a, enum keymap_action act, const struct build *b)
+{
+	switch (act) {
+	case ACT_RETRIGGER:
+		s_retrigger(a, b);
+		break;
+	case ACT_CANCEL:
+		s_cancel_ask(a, b);
+		break;
+	case ACT_LOGS:
+		app_open_log(a, b->id, b, false);
+		break;
+	case ACT_SPLIT:
+		app_open_log(a, b->id, b, true);
+		break;
+	case ACT_ARTIFACTS:
+		s_artifacts(a, b);
+		break;
+	default:
+		break;
+	}
+}
+
 static void s_with_build(struct app *a, enum keymap_action act, const char *arg)
 {
 	if (arg) {
@@ -97,26 +121,9 @@ static void s_with_build(struct app *a, enum keymap_action act, const char *arg)
 		app_error(a, "no build selected");
 		return;
 	}
+	/* a copy: acting may reload the list the selection points into */
 	struct build *copy = build_dup(b);
-	switch (act) {
-	case ACT_RETRIGGER:
-		s_retrigger(a, copy);
-		break;
-	case ACT_CANCEL:
-		s_cancel_ask(a, copy);
-		break;
-	case ACT_LOGS:
-		app_open_log(a, copy->id, copy, false);
-		break;
-	case ACT_SPLIT:
-		app_open_log(a, copy->id, copy, true);
-		break;
-	case ACT_ARTIFACTS:
-		s_artifacts(a, copy);
-		break;
-	default:
-		break;
-	}
+	s_act_on(a, act, copy);
 	build_free(copy);
 }
 
@@ -129,27 +136,7 @@ void app_resolved(struct app *a, struct msg *m)
 		app_error(a, "%s", m->rc < 0 ? m->err.msg : "no such build");
 		return;
 	}
-	/* act on it as if selected */
-	const struct build *b = m->build;
-	switch (a->resolve_action) {
-	case ACT_RETRIGGER:
-		s_retrigger(a, b);
-		break;
-	case ACT_CANCEL:
-		s_cancel_ask(a, b);
-		break;
-	case ACT_LOGS:
-		app_open_log(a, b->id, b, false);
-		break;
-	case ACT_SPLIT:
-		app_open_log(a, b->id, b, true);
-		break;
-	case ACT_ARTIFACTS:
-		s_artifacts(a, b);
-		break;
-	default:
-		break;
-	}
+	s_act_on(a, a->resolve_action, m->build);
 }
 
 static void s_start_build(struct app *a, const char *project, const char *branch)
