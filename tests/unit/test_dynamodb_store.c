@@ -26,6 +26,7 @@
 #include "aws/ddbjson.h"
 #include "aws/dynamodb.h"
 #include "evloop.h"
+#include "store_call.h"
 #include "store_dynamodb.h"
 #include "test_aws_fixture.h"
 #include "xmem.h"
@@ -68,38 +69,7 @@ static int s_teardown(void **state)
 	return 0;
 }
 
-struct call {
-	int done;
-	int rc;
-	struct err err;
-	struct build *build;
-	struct build_list builds;
-	char *next;
-};
-
-static void s_done(void *ctx, struct store_reply *r)
-{
-	struct call *c = ctx;
-	c->done = 1;
-	c->rc = r->rc;
-	c->err = r->err;
-	c->build = r->build;
-	r->build = NULL;
-	c->builds = r->builds;
-	memset(&r->builds, 0, sizeof(r->builds));
-	c->next = r->next_cursor;
-	r->next_cursor = NULL;
-}
-
-static void s_call_cleanup(struct call *c)
-{
-	build_free(c->build);
-	build_list_cleanup(&c->builds);
-	free(c->next);
-	memset(c, 0, sizeof(*c));
-}
-
-static void s_wait(struct fx *f, struct call *c)
+static void s_wait(struct fx *f, struct store_call *c)
 {
 	assert_int_equal(awsfx_run(f->loop, &c->done, 60000), 1);
 }
@@ -129,34 +99,35 @@ static struct build *s_build(const char *id, const char *project, int64_t t, enu
 	return b;
 }
 
-static int s_create(struct fx *f, const struct build *b, struct call *c)
+static int s_create(struct fx *f, const struct build *b, struct store_call *c)
 {
 	memset(c, 0, sizeof(*c));
-	f->st->ops->create(f->st, b, s_done, c);
+	f->st->ops->create(f->st, b, store_call_got, c);
 	s_wait(f, c);
 	return c->rc;
 }
 
-static int s_update(struct fx *f, const struct store_update *u, struct call *c)
+static int s_update(struct fx *f, const struct store_update *u, struct store_call *c)
 {
 	memset(c, 0, sizeof(*c));
-	f->st->ops->update(f->st, u, s_done, c);
+	f->st->ops->update(f->st, u, store_call_got, c);
 	s_wait(f, c);
 	return c->rc;
 }
 
-static int s_get(struct fx *f, const char *ref, struct call *c)
+static int s_get(struct fx *f, const char *ref, struct store_call *c)
 {
 	memset(c, 0, sizeof(*c));
-	f->st->ops->get(f->st, ref, s_done, c);
+	f->st->ops->get(f->st, ref, store_call_got, c);
 	s_wait(f, c);
 	return c->rc;
 }
 
-static int s_query(struct fx *f, const char *project, const char *cursor, int limit, struct call *c)
+static int s_query(struct fx *f, const char *project, const char *cursor, int limit,
+		   struct store_call *c)
 {
 	memset(c, 0, sizeof(*c));
-	f->st->ops->query(f->st, project, cursor, limit, s_done, c);
+	f->st->ops->query(f->st, project, cursor, limit, store_call_got, c);
 	s_wait(f, c);
 	return c->rc;
 }
@@ -228,18 +199,18 @@ static void s_one_line(const char *msg)
 static void test_create_update_get(void **state)
 {
 	struct fx *f = *state;
-	struct call c;
+	struct store_call c;
 	char *proj = s_project("cu");
 	char id[BUILD_ID_LEN + 1];
 	s_id(id, 1, 1);
 	struct build *b = s_build(id, proj, 1700000000, BUILD_QUEUED);
 	assert_int_equal(s_create(f, b, &c), 0);
 	assert_string_equal(c.build->id, id);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_create(f, b, &c), -1); /* a start never overwrites */
 	assert_int_equal(c.err.code, ERR_CONFLICT);
 	assert_non_null(strstr(c.err.msg, "already exists"));
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 
 	/* queued -> running with a start time, then -> succeeded. */
 	struct store_update u = {.from_mask = BUILD_MASK(BUILD_QUEUED),
@@ -252,14 +223,14 @@ static void test_create_update_get(void **state)
 	assert_true(c.build->build_time == 1700000100);
 	assert_string_equal(c.build->job_name, "local:host");
 	assert_string_equal(c.build->triggered_by, "test");
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* The same claim again loses: the record says why. */
 	assert_int_equal(s_update(f, &u, &c), -1);
 	assert_int_equal(c.err.code, ERR_CONFLICT);
 	assert_non_null(strstr(c.err.msg, "is running"));
 	assert_non_null(c.build);
 	assert_int_equal(c.build->status, BUILD_RUNNING);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	struct store_update fin = {.from_mask = BUILD_MASK_ACTIVE,
 				   .to = BUILD_SUCCEEDED,
 				   .set_result = true,
@@ -275,27 +246,27 @@ static void test_create_update_get(void **state)
 	assert_true(c.build->elapsed_s == 42);
 	assert_string_equal(c.build->status_message, "done");
 	assert_null(c.build->job_name); /* set to "" removes it */
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_update(f, &fin, &c), -1); /* finalised once */
 	assert_int_equal(c.err.code, ERR_CONFLICT);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 
 	assert_int_equal(s_get(f, id, &c), 0);
 	assert_int_equal(c.build->status, BUILD_SUCCEEDED);
 	assert_false(build_status_active(c.build->status));
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	char missing[BUILD_ID_LEN + 1];
 	s_id(missing, 1, 999);
 	snprintf(fin.id, sizeof(fin.id), "%s", missing);
 	assert_int_equal(s_update(f, &fin, &c), -1);
 	assert_int_equal(c.err.code, ERR_NOTFOUND);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_get(f, missing, &c), -1);
 	assert_int_equal(c.err.code, ERR_NOTFOUND);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_get(f, "not-hex!", &c), -1);
 	assert_int_equal(c.err.code, ERR_NOTFOUND);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	build_free(b);
 	free(proj);
 }
@@ -303,7 +274,7 @@ static void test_create_update_get(void **state)
 static void test_original_records(void **state)
 {
 	struct fx *f = *state;
-	struct call c;
+	struct store_call c;
 	char *proj = s_project("orig");
 	char running[BUILD_ID_LEN + 1], ok[BUILD_ID_LEN + 1], bad[BUILD_ID_LEN + 1];
 	s_id(running, 2, 1);
@@ -336,37 +307,37 @@ static void test_original_records(void **state)
 	assert_true(c.builds.items[1]->elapsed_s == 65);
 	assert_int_equal(c.builds.items[2]->status, BUILD_FAILED);
 	assert_int_equal(c.builds.items[2]->build_result, 2);
-	assert_null(c.next);
-	s_call_cleanup(&c);
+	assert_null(c.next_cursor);
+	store_call_cleanup(&c);
 	/* The active list sees the original system's running build. */
 	const char *keys[] = {proj};
 	memset(&c, 0, sizeof(c));
-	f->st->ops->active(f->st, keys, 1, s_done, &c);
+	f->st->ops->active(f->st, keys, 1, store_call_got, &c);
 	s_wait(f, &c);
 	assert_int_equal(c.rc, 0);
 	assert_int_equal(c.builds.n, 1);
 	assert_string_equal(c.builds.items[0]->id, running);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* Finishing it works from "running" (it has no status attribute). */
 	struct store_update u = {.from_mask = BUILD_MASK(BUILD_RUNNING), .to = BUILD_CANCELLED};
 	snprintf(u.id, sizeof(u.id), "%s", running);
 	assert_int_equal(s_update(f, &u, &c), 0);
 	assert_int_equal(c.build->status, BUILD_CANCELLED);
 	assert_string_equal(c.build->branch, "master");
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* A finished original record is not running. */
 	snprintf(u.id, sizeof(u.id), "%s", ok);
 	assert_int_equal(s_update(f, &u, &c), -1);
 	assert_int_equal(c.err.code, ERR_CONFLICT);
 	assert_non_null(strstr(c.err.msg, "is succeeded"));
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	free(proj);
 }
 
 static void test_prefix_lookup(void **state)
 {
 	struct fx *f = *state;
-	struct call c;
+	struct store_call c;
 	char *proj = s_project("px");
 	char a[BUILD_ID_LEN + 1], b[BUILD_ID_LEN + 1];
 	s_id(a, 0x3a, 0x111);
@@ -374,36 +345,36 @@ static void test_prefix_lookup(void **state)
 	struct build *ba = s_build(a, proj, 1700000000, BUILD_SUCCEEDED);
 	struct build *bb = s_build(b, proj, 1700000001, BUILD_FAILED);
 	assert_int_equal(s_create(f, ba, &c), 0);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_create(f, bb, &c), 0);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* Unique prefixes. */
 	char ref[BUILD_ID_LEN + 1];
 	snprintf(ref, sizeof(ref), "%.34s", a);
 	assert_int_equal(s_get(f, ref, &c), 0);
 	assert_string_equal(c.build->id, a);
 	assert_int_equal(c.build->status, BUILD_SUCCEEDED);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	snprintf(ref, sizeof(ref), "%.34s", b);
 	assert_int_equal(s_get(f, ref, &c), 0);
 	assert_string_equal(c.build->id, b);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* Shared prefix. */
 	snprintf(ref, sizeof(ref), "%.33s", a);
 	assert_int_equal(s_get(f, ref, &c), -1);
 	assert_int_equal(c.err.code, ERR_AMBIGUOUS);
 	assert_non_null(strstr(c.err.msg, "matches several builds"));
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* No match (a prefix, and a full ID). */
 	snprintf(ref, sizeof(ref), "%.33s3", a);
 	assert_int_equal(s_get(f, ref, &c), -1);
 	assert_int_equal(c.err.code, ERR_NOTFOUND);
 	assert_non_null(strstr(c.err.msg, "no build matches"));
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	snprintf(ref, sizeof(ref), "%.33sfff", a);
 	assert_int_equal(s_get(f, ref, &c), -1);
 	assert_int_equal(c.err.code, ERR_NOTFOUND);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	build_free(ba);
 	build_free(bb);
 	free(proj);
@@ -412,7 +383,7 @@ static void test_prefix_lookup(void **state)
 static void test_paging_with_ties(void **state)
 {
 	struct fx *f = *state;
-	struct call c;
+	struct store_call c;
 	char *proj = s_project("pg");
 	int n = 53;
 	for (int i = 0; i < n; i++) {
@@ -420,7 +391,7 @@ static void test_paging_with_ties(void **state)
 		s_id(id, 4, (unsigned)i);
 		struct build *b = s_build(id, proj, 1600000000 + i / 5, BUILD_SUCCEEDED);
 		assert_int_equal(s_create(f, b, &c), 0);
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 		build_free(b);
 	}
 	bool seen[64] = {false};
@@ -430,8 +401,8 @@ static void test_paging_with_ties(void **state)
 	do {
 		assert_int_equal(s_query(f, proj, cursor, 7, &c), 0);
 		free(cursor);
-		cursor = c.next;
-		c.next = NULL;
+		cursor = c.next_cursor;
+		c.next_cursor = NULL;
 		pages++;
 		assert_true(c.builds.n <= 7);
 		assert_true(cursor == NULL || c.builds.n == 7);
@@ -445,14 +416,14 @@ static void test_paging_with_ties(void **state)
 			last_time = b->build_time;
 			got++;
 		}
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 	} while (cursor);
 	assert_int_equal(got, n);
 	assert_int_equal(pages, (n + 6) / 7);
 	/* A bad cursor is a usage error, not a crash. */
 	assert_int_equal(s_query(f, proj, "garbage", 7, &c), -1);
 	assert_int_equal(c.err.code, ERR_USAGE);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 
 	/* An empty first page that carries a LastEvaluatedKey is normal: the store
 	 * goes on paging from it. */
@@ -471,16 +442,16 @@ static void test_paging_with_ties(void **state)
 	assert_int_equal(s_query(f, proj, NULL, 5, &c), 0);
 	assert_int_equal(c.builds.n, 5);
 	assert_true(c.builds.items[0]->build_time == 1600000000 + (n - 1) / 5);
-	assert_non_null(c.next);
+	assert_non_null(c.next_cursor);
 	assert_int_equal(s_log_count("Query") - before, 2);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	free(proj);
 }
 
 static void test_active(void **state)
 {
 	struct fx *f = *state;
-	struct call c;
+	struct store_call c;
 	char *pa = s_project("act-a"), *pb = s_project("act-b"), *pc = s_project("act-c");
 	int64_t now = (int64_t)time(NULL);
 	struct {
@@ -498,12 +469,12 @@ static void test_active(void **state)
 		s_id(ids[i], 5, (unsigned)i);
 		struct build *b = s_build(ids[i], rows[i].proj, rows[i].t, rows[i].st);
 		assert_int_equal(s_create(f, b, &c), 0);
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 		build_free(b);
 	}
 	const char *keys[] = {pa, pb, pc, ""};
 	memset(&c, 0, sizeof(c));
-	f->st->ops->active(f->st, keys, 4, s_done, &c);
+	f->st->ops->active(f->st, keys, 4, store_call_got, &c);
 	s_wait(f, &c);
 	assert_int_equal(c.rc, 0);
 	/* Newest first; the 10-day-old "running" record is outside the window. */
@@ -511,13 +482,13 @@ static void test_active(void **state)
 	assert_string_equal(c.builds.items[0]->id, ids[3]);
 	assert_string_equal(c.builds.items[1]->id, ids[1]);
 	assert_string_equal(c.builds.items[2]->id, ids[0]);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	memset(&c, 0, sizeof(c));
-	f->st->ops->active(f->st, NULL, 0, s_done, &c);
+	f->st->ops->active(f->st, NULL, 0, store_call_got, &c);
 	s_wait(f, &c);
 	assert_int_equal(c.rc, 0);
 	assert_int_equal(c.builds.n, 0);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	free(pa);
 	free(pb);
 	free(pc);
@@ -526,7 +497,7 @@ static void test_active(void **state)
 static void test_faults(void **state)
 {
 	struct fx *f = *state;
-	struct call c;
+	struct store_call c;
 	char *proj = s_project("faults");
 	char id[BUILD_ID_LEN + 1];
 
@@ -537,7 +508,7 @@ static void test_faults(void **state)
 	s_fault("PutItem", "\"error\":{\"code\":\"ProvisionedThroughputExceededException\"},"
 			   "\"count\":2");
 	assert_int_equal(s_create(f, b, &c), 0);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_log_count("PutItem") - before, 3);
 	build_free(b);
 
@@ -548,7 +519,7 @@ static void test_faults(void **state)
 	before = s_log_count("PutItem");
 	s_fault("PutItem", "\"reset_after_bytes\":0");
 	assert_int_equal(s_create(f, b, &c), 0);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_log_count("PutItem") - before, 2);
 	/* The same for a transition. */
 	struct store_update u = {
@@ -557,12 +528,12 @@ static void test_faults(void **state)
 	s_fault("UpdateItem", "\"reset_after_bytes\":0");
 	assert_int_equal(s_update(f, &u, &c), 0);
 	assert_int_equal(c.build->status, BUILD_RUNNING);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* A real conflict is never retried. */
 	before = s_log_count("UpdateItem");
 	assert_int_equal(s_update(f, &u, &c), -1);
 	assert_int_equal(c.err.code, ERR_CONFLICT);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_log_count("UpdateItem") - before, 1);
 	build_free(b);
 
@@ -574,7 +545,7 @@ static void test_faults(void **state)
 	assert_string_equal(c.err.msg,
 			    "DynamoDB Query " TABLE ": ValidationException: bad key (HTTP "
 			    "400)");
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_log_count("Query") - before, 1);
 
 	/* Malformed and truncated answers. */
@@ -583,10 +554,10 @@ static void test_faults(void **state)
 	assert_int_equal(c.err.code, ERR_PROTO);
 	assert_non_null(strstr(c.err.msg, "malformed answer"));
 	s_one_line(c.err.msg);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	s_fault("Query", "\"truncate_after_bytes\":10");
 	assert_int_equal(s_query(f, proj, NULL, 5, &c), 0); /* detected, sent again */
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 
 	/* A proxy's 503 page, for good: retried, then one line. */
 	int fid = s_fault("GetItem", "\"status\":503,\"headers\":{\"content-type\":\"text/html\"},"
@@ -598,19 +569,19 @@ static void test_faults(void **state)
 	assert_int_equal(c.err.code, ERR_THROTTLED);
 	assert_non_null(strstr(c.err.msg, "HTML page from a proxy: 503 Service Temporarily "
 					  "Unavailable (HTTP 503) after 4 attempts"));
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	assert_int_equal(s_log_count("GetItem") - before, 4);
 
 	/* A table that does not exist. */
 	struct store *other = store_dynamodb_new(f->loop, f->client, "no-such-table", INDEX);
 	memset(&c, 0, sizeof(c));
-	other->ops->query(other, proj, NULL, 5, s_done, &c);
+	other->ops->query(other, proj, NULL, 5, store_call_got, &c);
 	s_wait(f, &c);
 	assert_int_equal(c.rc, -1);
 	assert_int_equal(c.err.code, ERR_NOTFOUND);
 	assert_non_null(strstr(c.err.msg, "ResourceNotFoundException"));
 	assert_non_null(strstr(c.err.msg, "no-such-table"));
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	other->ops->free(other);
 	free(proj);
 }

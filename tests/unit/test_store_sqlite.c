@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "evloop.h"
+#include "store_call.h"
 #include "store_sqlite.h"
 #include "timeutil.h"
 #include "xmem.h"
@@ -73,47 +74,8 @@ static int s_teardown(void **state)
 	return 0;
 }
 
-/* A reply, with the members taken from the store's. */
-struct call {
-	int done;
-	int seq; /* order in which replies arrived */
-	int rc;
-	struct err err;
-	struct build *build;
-	struct build_list builds;
-	char *next_cursor;
-	int *order; /* shared counter for seq */
-};
-
-static void s_got(void *ctx, struct store_reply *r)
-{
-	struct call *c = ctx;
-	c->done++;
-	if (c->order)
-		c->seq = ++*c->order;
-	c->rc = r->rc;
-	c->err = r->err;
-	build_free(c->build);
-	c->build = r->build;
-	r->build = NULL;
-	build_list_cleanup(&c->builds);
-	c->builds = r->builds;
-	memset(&r->builds, 0, sizeof(r->builds));
-	free(c->next_cursor);
-	c->next_cursor = r->next_cursor;
-	r->next_cursor = NULL;
-}
-
-static void s_call_cleanup(struct call *c)
-{
-	build_free(c->build);
-	build_list_cleanup(&c->builds);
-	free(c->next_cursor);
-	memset(c, 0, sizeof(*c));
-}
-
 /* Waits for the reply; replies never come from inside the call itself. */
-static void s_wait(struct evloop *l, struct call *c)
+static void s_wait(struct evloop *l, struct store_call *c)
 {
 	assert_int_equal(c->done, 0);
 	int64_t until = timeutil_mono_ms() + 20000;
@@ -140,34 +102,34 @@ static struct build *s_mk(const char *id, const char *project, int64_t t, enum b
 
 static void s_create_ok(struct fx *f, const struct build *b)
 {
-	struct call c = {0};
-	f->st->ops->create(f->st, b, s_got, &c);
+	struct store_call c = {0};
+	f->st->ops->create(f->st, b, store_call_got, &c);
 	s_wait(f->loop, &c);
 	if (c.rc != 0)
 		fail_msg("create %s: %s", b->id, c.err.msg);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 }
 
-static struct call s_get(struct fx *f, const char *ref)
+static struct store_call s_get(struct fx *f, const char *ref)
 {
-	struct call c = {0};
-	f->st->ops->get(f->st, ref, s_got, &c);
+	struct store_call c = {0};
+	f->st->ops->get(f->st, ref, store_call_got, &c);
 	s_wait(f->loop, &c);
 	return c;
 }
 
-static struct call s_update(struct fx *f, const struct store_update *u)
+static struct store_call s_update(struct fx *f, const struct store_update *u)
 {
-	struct call c = {0};
-	f->st->ops->update(f->st, u, s_got, &c);
+	struct store_call c = {0};
+	f->st->ops->update(f->st, u, store_call_got, &c);
 	s_wait(f->loop, &c);
 	return c;
 }
 
-static struct call s_query(struct fx *f, const char *project, const char *cursor, int limit)
+static struct store_call s_query(struct fx *f, const char *project, const char *cursor, int limit)
 {
-	struct call c = {0};
-	f->st->ops->query(f->st, project, cursor, limit, s_got, &c);
+	struct store_call c = {0};
+	f->st->ops->query(f->st, project, cursor, limit, store_call_got, &c);
 	s_wait(f->loop, &c);
 	return c;
 }
@@ -205,13 +167,13 @@ static void test_create_get_round_trip(void **state)
 	b->job_name = xstrdup("local:host");
 	b->status_message = xstrdup("waiting");
 	b->branch = (free(b->branch), xstrdup("feature/ü x"));
-	struct call c = {0};
-	f->st->ops->create(f->st, b, s_got, &c);
+	struct store_call c = {0};
+	f->st->ops->create(f->st, b, store_call_got, &c);
 	s_wait(f->loop, &c);
 	assert_int_equal(c.rc, 0);
 	assert_non_null(c.build);
 	assert_string_equal(c.build->id, b->id);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 
 	c = s_get(f, b->id);
 	assert_int_equal(c.rc, 0);
@@ -230,7 +192,7 @@ static void test_create_get_round_trip(void **state)
 	assert_string_equal(g->executor, "local");
 	assert_string_equal(g->job_name, "local:host");
 	assert_string_equal(g->status_message, "waiting");
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 
 	/* A finished record with results, and unset strings staying NULL. */
 	struct build *d =
@@ -249,7 +211,7 @@ static void test_create_get_round_trip(void **state)
 	assert_int_equal(c.build->status, BUILD_FAILED);
 	assert_null(c.build->log_key);
 	assert_null(c.build->job_name);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	build_free(b);
 	build_free(d);
 }
@@ -261,19 +223,19 @@ static void test_create_twice_is_a_conflict(void **state)
 	s_create_ok(f, b);
 	/* A second start with the same ID never overwrites the first. */
 	struct build *again = s_mk(b->id, "team/other", 999, BUILD_SUCCEEDED);
-	struct call c = {0};
-	f->st->ops->create(f->st, again, s_got, &c);
+	struct store_call c = {0};
+	f->st->ops->create(f->st, again, store_call_got, &c);
 	s_wait(f->loop, &c);
 	assert_int_equal(c.rc, -1);
 	assert_int_equal(c.err.code, ERR_CONFLICT);
 	assert_non_null(strstr(c.err.msg, "already exists"));
 	assert_null(c.build);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	c = s_get(f, b->id);
 	assert_string_equal(c.build->project_key, "team/a");
 	assert_int_equal(c.build->status, BUILD_QUEUED);
 	assert_int_equal(c.build->build_time, 100);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	build_free(b);
 	build_free(again);
 }
@@ -288,16 +250,16 @@ static void test_invalid_record_is_not_a_conflict(void **state)
 	struct build *b = build_new();
 	snprintf(b->id, sizeof(b->id), "%s", "2c5ea4c0-4067-41fb-8a2d-2d31c7b9e4f1");
 	b->status = BUILD_QUEUED; /* project_key left NULL */
-	struct call c = {0};
-	f->st->ops->create(f->st, b, s_got, &c);
+	struct store_call c = {0};
+	f->st->ops->create(f->st, b, store_call_got, &c);
 	s_wait(f->loop, &c);
 	assert_int_equal(c.rc, -1);
 	/* The ID does not exist: this is not "already exists". */
-	struct call g = s_get(f, b->id);
+	struct store_call g = s_get(f, b->id);
 	assert_int_equal(g.err.code, ERR_NOTFOUND);
-	s_call_cleanup(&g);
+	store_call_cleanup(&g);
 	struct err got = c.err;
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	build_free(b);
 	if (got.code == ERR_CONFLICT)
 		fail_msg("invalid record reported as a conflict: %s", got.msg);
@@ -317,33 +279,33 @@ static void test_get_by_prefix(void **state)
 		build_free(b);
 	}
 	/* Unique prefixes, down to one character. */
-	struct call c = s_get(f, "abd");
+	struct store_call c = s_get(f, "abd");
 	assert_int_equal(c.rc, 0);
 	assert_string_equal(c.build->id, ids[2]);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	c = s_get(f, "f");
 	assert_string_equal(c.build->id, ids[3]);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	c = s_get(f, "abc123");
 	assert_int_equal(c.rc, -1);
 	assert_int_equal(c.err.code, ERR_AMBIGUOUS);
 	assert_null(c.build);
 	assert_non_null(strstr(c.err.msg, "abc12345-0000"));
 	assert_non_null(strstr(c.err.msg, "abc12399-0000"));
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	c = s_get(f, "abc1234");
 	assert_string_equal(c.build->id, ids[0]);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* Three or more matches say there are more. */
 	c = s_get(f, "ab");
 	assert_int_equal(c.err.code, ERR_AMBIGUOUS);
 	assert_non_null(strstr(c.err.msg, "..."));
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* A full ID is exact. */
 	c = s_get(f, ids[1]);
 	assert_int_equal(c.rc, 0);
 	assert_string_equal(c.build->id, ids[1]);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* No match, and things that cannot be a prefix. */
 	const char *none[] = {"abe", "0",	   "abc12345-0000-4000-8000-000000000009",
 			      "",    "xyz",	   "ab%",
@@ -352,7 +314,7 @@ static void test_get_by_prefix(void **state)
 		c = s_get(f, none[i]);
 		if (c.rc != -1 || c.err.code != ERR_NOTFOUND)
 			fail_msg("get '%s': rc %d code %d", none[i], c.rc, c.err.code);
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 	}
 }
 
@@ -376,12 +338,12 @@ static void test_transitions_queued_running_succeeded(void **state)
 				 .build_time = 2000,
 				 .job_name = "local:box"};
 	snprintf(u.id, sizeof(u.id), "%s", id);
-	struct call c = s_update(f, &u);
+	struct store_call c = s_update(f, &u);
 	assert_int_equal(c.rc, 0);
 	assert_int_equal(c.build->status, BUILD_RUNNING);
 	assert_int_equal(c.build->build_time, 2000);
 	assert_string_equal(c.build->job_name, "local:box");
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	s_raw(f->path, id, &building, status, sizeof(status));
 	assert_int_equal(building, 1);
 	assert_string_equal(status, "running");
@@ -394,7 +356,7 @@ static void test_transitions_queued_running_succeeded(void **state)
 	assert_non_null(strstr(c.err.msg, "running"));
 	assert_non_null(c.build); /* the record as it is now */
 	assert_int_equal(c.build->status, BUILD_RUNNING);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 
 	/* running → succeeded: a finish moves only queued/running records. */
 	struct store_update fin = {.from_mask = BUILD_MASK_ACTIVE,
@@ -414,7 +376,7 @@ static void test_transitions_queued_running_succeeded(void **state)
 	assert_int_equal(c.build->build_time, 2000);	     /* kept: build_time 0 means "leave" */
 	assert_string_equal(c.build->job_name, "local:box"); /* NULL means "leave" */
 	assert_string_equal(c.build->status_message, "done");
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	s_raw(f->path, id, &building, status, sizeof(status));
 	assert_int_equal(building, 0);
 	assert_string_equal(status, "succeeded");
@@ -432,7 +394,7 @@ static void test_transitions_queued_running_succeeded(void **state)
 	assert_int_equal(c.build->status, BUILD_SUCCEEDED);
 	assert_int_equal(c.build->build_result, 0);
 	assert_string_equal(c.build->status_message, "done");
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	build_free(b);
 }
 
@@ -450,7 +412,7 @@ static void test_finish_only_from_queued_or_running(void **state)
 						 .set_elapsed = true,
 						 .elapsed_s = 3};
 			snprintf(u.id, sizeof(u.id), "%s", id);
-			struct call c = s_update(f, &u);
+			struct store_call c = s_update(f, &u);
 			int allowed = from == BUILD_QUEUED || from == BUILD_RUNNING;
 			if (allowed) {
 				assert_int_equal(c.rc, 0);
@@ -466,22 +428,22 @@ static void test_finish_only_from_queued_or_running(void **state)
 			s_raw(f->path, id, &building, status, sizeof(status));
 			assert_int_equal(building, 0); /* finished either way */
 			assert_string_equal(status, build_status_name(allowed ? to : from));
-			s_call_cleanup(&c);
+			store_call_cleanup(&c);
 			build_free(b);
 		}
 	}
 	/* An empty from_mask allows nothing; an unknown ID is "not found". */
 	struct store_update u = {.from_mask = 0, .to = BUILD_FAILED};
 	s_id(u.id, 0, BUILD_SUCCEEDED);
-	struct call c = s_update(f, &u);
+	struct store_call c = s_update(f, &u);
 	assert_int_equal(c.err.code, ERR_CONFLICT);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	s_id(u.id, 0xdead, 0xbeef);
 	u.from_mask = BUILD_MASK_ACTIVE;
 	c = s_update(f, &u);
 	assert_int_equal(c.rc, -1);
 	assert_int_equal(c.err.code, ERR_NOTFOUND);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 }
 
 /* isBuilding follows `to` whatever the transition (e.g. back to queued). */
@@ -496,9 +458,9 @@ static void test_is_building_follows_status(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		struct store_update u = {.from_mask = all, .to = seq[i]};
 		snprintf(u.id, sizeof(u.id), "%s", id);
-		struct call c = s_update(f, &u);
+		struct store_call c = s_update(f, &u);
 		assert_int_equal(c.rc, 0);
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 		int building;
 		char status[32];
 		s_raw(f->path, id, &building, status, sizeof(status));
@@ -535,8 +497,8 @@ static void *s_racer(void *arg)
 					 .set_result = true,
 					 .build_result = (int)r->to};
 		s_id(u.id, 0x5000, (unsigned)i);
-		struct call c = {0};
-		st->ops->update(st, &u, s_got, &c);
+		struct store_call c = {0};
+		st->ops->update(st, &u, store_call_got, &c);
 		while (!c.done)
 			evloop_run_once(l, 100);
 		if (c.rc == 0) {
@@ -547,7 +509,7 @@ static void *s_racer(void *arg)
 		} else {
 			r->other++;
 		}
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 	}
 	st->ops->free(st);
 	evloop_free(l);
@@ -581,9 +543,9 @@ static void test_two_connections_finalize_once(void **state)
 		assert_int_equal(a.winners[i] + b.winners[i], 1);
 		char id[BUILD_ID_LEN + 1];
 		s_id(id, 0x5000, (unsigned)i);
-		struct call c = s_get(f, id);
+		struct store_call c = s_get(f, id);
 		assert_int_equal(c.build->status, a.winners[i] ? BUILD_SUCCEEDED : BUILD_FAILED);
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 	}
 	free(a.winners);
 	free(b.winners);
@@ -623,14 +585,14 @@ static struct expect *s_fill(struct fx *f, const char *project, int n, unsigned 
 		perm[i] = perm[j];
 		perm[j] = t;
 	}
-	struct call *calls = calloc((size_t)n, sizeof(*calls));
+	struct store_call *calls = calloc((size_t)n, sizeof(*calls));
 	for (int i = 0; i < n; i++) {
 		int k = perm[i];
 		s_id(ex[i].id, tag, (unsigned)k);
 		ex[i].t = 1700000000 + k / 7;
 		ex[i].ins = i;
 		struct build *b = s_mk(ex[i].id, project, ex[i].t, BUILD_SUCCEEDED);
-		f->st->ops->create(f->st, b, s_got, &calls[i]);
+		f->st->ops->create(f->st, b, store_call_got, &calls[i]);
 		build_free(b);
 	}
 	int pending = n;
@@ -643,7 +605,7 @@ static struct expect *s_fill(struct fx *f, const char *project, int n, unsigned 
 	for (int i = 0; i < n; i++) {
 		assert_int_equal(calls[i].done, 1);
 		assert_int_equal(calls[i].rc, 0);
-		s_call_cleanup(&calls[i]);
+		store_call_cleanup(&calls[i]);
 	}
 	free(calls);
 	free(perm);
@@ -658,7 +620,7 @@ static void s_page_all(struct fx *f, const char *project, const struct expect *e
 	char *cursor = NULL;
 	int seen = 0, pages = 0;
 	for (;;) {
-		struct call c = s_query(f, project, cursor, limit);
+		struct store_call c = s_query(f, project, cursor, limit);
 		if (c.rc != 0)
 			fail_msg("query page %d: %s", pages, c.err.msg);
 		pages++;
@@ -679,11 +641,11 @@ static void s_page_all(struct fx *f, const char *project, const struct expect *e
 			/* The last page: nothing remains; no empty page is needed. */
 			assert_int_equal(seen, n);
 			assert_true(c.builds.n > 0 || n == 0);
-			s_call_cleanup(&c);
+			store_call_cleanup(&c);
 			break;
 		}
 		assert_int_equal(c.builds.n, (size_t)limit); /* only full pages go on */
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 	}
 	assert_int_equal(pages, n == 0 ? 1 : (n + limit - 1) / limit);
 }
@@ -717,14 +679,14 @@ static void test_paging_stable_under_inserts(void **state)
 	char *cursor = NULL;
 	int seen = 0, pages = 0;
 	do {
-		struct call c = s_query(f, "team/live", cursor, LIMIT);
+		struct store_call c = s_query(f, "team/live", cursor, LIMIT);
 		assert_int_equal(c.rc, 0);
 		for (size_t i = 0; i < c.builds.n; i++, seen++)
 			assert_string_equal(c.builds.items[i]->id, ex[seen].id);
 		free(cursor);
 		cursor = c.next_cursor;
 		c.next_cursor = NULL;
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 		/* New builds, newer than all and at the same second as the newest. */
 		for (int k = 0; k < 5; k++) {
 			char id[BUILD_ID_LEN + 1];
@@ -744,11 +706,11 @@ static void test_bad_cursor(void **state)
 	struct fx *f = *state;
 	const char *bad[] = {"", "abc", "12", "x:1"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct call c = s_query(f, "t/p", bad[i], 10);
+		struct store_call c = s_query(f, "t/p", bad[i], 10);
 		assert_int_equal(c.rc, -1);
 		assert_int_equal(c.err.code, ERR_USAGE);
 		assert_null(c.next_cursor);
-		s_call_cleanup(&c);
+		store_call_cleanup(&c);
 	}
 }
 
@@ -770,8 +732,8 @@ static void test_active_list(void **state)
 		s_create_ok(f, b);
 		build_free(b);
 	}
-	struct call c = {0};
-	f->st->ops->active(f->st, NULL, 0, s_got, &c);
+	struct store_call c = {0};
+	f->st->ops->active(f->st, NULL, 0, store_call_got, &c);
 	s_wait(f->loop, &c);
 	assert_int_equal(c.rc, 0);
 	assert_null(c.next_cursor);
@@ -784,16 +746,16 @@ static void test_active_list(void **state)
 		assert_string_equal(c.builds.items[i]->id, id);
 		assert_true(build_status_active(c.builds.items[i]->status));
 	}
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	/* Finishing one drops it from the list. */
 	struct store_update u = {.from_mask = BUILD_MASK_ACTIVE, .to = BUILD_CANCELLED};
 	s_id(u.id, 0xac, 4);
 	c = s_update(f, &u);
-	s_call_cleanup(&c);
-	f->st->ops->active(f->st, NULL, 0, s_got, &c);
+	store_call_cleanup(&c);
+	f->st->ops->active(f->st, NULL, 0, store_call_got, &c);
 	s_wait(f->loop, &c);
 	assert_int_equal(c.builds.n, 3);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 }
 
 /* --- replies and the file -------------------------------------------------- */
@@ -803,17 +765,17 @@ static void test_replies_later_in_order(void **state)
 {
 	struct fx *f = *state;
 	int order = 0;
-	struct call c[5] = {{0}};
+	struct store_call c[5] = {{0}};
 	for (int i = 0; i < 5; i++)
 		c[i].order = &order;
 	struct build *b = s_mk("44444444-0000-4000-8000-000000000000", "t/p", 1, BUILD_QUEUED);
-	f->st->ops->create(f->st, b, s_got, &c[0]);
-	f->st->ops->get(f->st, b->id, s_got, &c[1]);
+	f->st->ops->create(f->st, b, store_call_got, &c[0]);
+	f->st->ops->get(f->st, b->id, store_call_got, &c[1]);
 	struct store_update u = {.from_mask = BUILD_MASK_ACTIVE, .to = BUILD_SUCCEEDED};
 	snprintf(u.id, sizeof(u.id), "%s", b->id);
-	f->st->ops->update(f->st, &u, s_got, &c[2]);
-	f->st->ops->query(f->st, "t/p", NULL, 5, s_got, &c[3]);
-	f->st->ops->active(f->st, NULL, 0, s_got, &c[4]);
+	f->st->ops->update(f->st, &u, store_call_got, &c[2]);
+	f->st->ops->query(f->st, "t/p", NULL, 5, store_call_got, &c[3]);
+	f->st->ops->active(f->st, NULL, 0, store_call_got, &c[4]);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(c[i].done, 0);
 	int64_t until = timeutil_mono_ms() + 5000;
@@ -829,7 +791,7 @@ static void test_replies_later_in_order(void **state)
 	assert_int_equal(c[3].builds.items[0]->status, BUILD_SUCCEEDED);
 	assert_int_equal(c[4].builds.n, 0);
 	for (int i = 0; i < 5; i++)
-		s_call_cleanup(&c[i]);
+		store_call_cleanup(&c[i]);
 	build_free(b);
 }
 
@@ -843,10 +805,10 @@ static void test_persistent_across_reopen(void **state)
 	struct err e = {0};
 	f->st = store_sqlite_new(f->loop, f->path, &e);
 	assert_non_null(f->st);
-	struct call c = s_get(f, "5555");
+	struct store_call c = s_get(f, "5555");
 	assert_int_equal(c.rc, 0);
 	assert_int_equal(c.build->status, BUILD_RUNNING);
-	s_call_cleanup(&c);
+	store_call_cleanup(&c);
 	build_free(b);
 }
 
