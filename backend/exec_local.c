@@ -167,8 +167,7 @@ static int s_claim(struct run *r, bool without_status)
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	struct stat held, now;
 	/* Another process may have finished and removed the run meanwhile: the
-	 * lock file (made with the run, never again) is then gone, or the status
-	 * that process removed first. */
+	 * lock file (made with the run, never again) is then gone from its path. */
 	bool mine = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &held) == 0 &&
 		    stat(path, &now) == 0 && held.st_ino == now.st_ino &&
 		    held.st_dev == now.st_dev && (without_status || s_has_status(r));
@@ -639,13 +638,17 @@ static void s_cleanup(struct executor *base, const char *id)
 	struct err e = {0};
 	char *ws = datadir_work(x->data_dir, id);
 	char *run_dir = datadir_run(x->data_dir, id);
-	/* The status first: a process that takes the finalize lock after this
-	 * one lets it go finds no status and leaves the build alone. */
-	char *status = xasprintf("%s/status.json", run_dir);
-	unlink(status);
-	free(status);
+	/* The run dir leaves its name in one step (a dot name: never scanned),
+	 * so a process that takes the finalize lock after this one lets it go,
+	 * or that would record a lost supervisor's status, finds nothing. */
+	char *gone = xasprintf("%s/.gone-%s-%d", x->run_root, id, (int)getpid());
+	if (rename(run_dir, gone) < 0) {
+		free(gone);
+		gone = xstrdup(run_dir);
+	}
 	fsutil_rm_rf(ws, &e);
-	fsutil_rm_rf(run_dir, &e); /* last: the finalize lock goes with it */
+	fsutil_rm_rf(gone, &e); /* last: the finalize lock goes with it */
+	free(gone);
 	struct run *r = s_find(x, id);
 	if (r)
 		s_run_remove(x, r);
